@@ -1,0 +1,59 @@
+-- Holds seats of one event: reclaims past-due holds first, then takes the seats.
+-- KEYS[1] event hash
+-- KEYS[2] expiries sorted set (hold id -> expires_at ms)
+-- KEYS[3] active holds hash (hold id -> qty)
+-- KEYS[4] the new hold's hash
+-- ARGV[1] hold id (the event-local part)
+-- ARGV[2] qty requested
+-- ARGV[3] partial: '1' takes what is left when fewer seats remain, '0' all or nothing
+-- ARGV[4] ttl ms
+-- ARGV[5] payment token digest
+-- ARGV[6] how long the record outlives its expiry, ms
+-- ARGV[7] most past-due holds to reclaim first
+-- ARGV[8] the service's per-hold seat limit
+-- Returns {1, qty, expires_at_ms, reclaimed}
+--         {-1}                              event not found
+--         {-2, available, reclaimed}        not enough seats
+--         {-3, limit}                       qty above the event's per-hold limit
+--@include serverTime
+--@include reclaimExpired
+
+local event = redis.call('HMGET', KEYS[1], 'available', 'max_per_hold')
+if not event[1] then
+  return {-1}
+end
+local requested = tonumber(ARGV[2])
+local limit = tonumber(ARGV[8])
+local eventLimit = tonumber(event[2])
+if eventLimit and eventLimit < limit then
+  limit = eventLimit
+end
+if requested > limit then
+  return {-3, limit}
+end
+
+local now = serverTimeMs()
+local reclaimed = #reclaimExpired(KEYS[1], KEYS[2], KEYS[3], now, tonumber(ARGV[7]))
+local available = tonumber(event[1])
+if reclaimed > 0 then
+  available = tonumber(redis.call('HGET', KEYS[1], 'available'))
+end
+
+local qty = requested
+if available < requested then
+  if ARGV[3] ~= '1' or available == 0 then
+    return {-2, available, reclaimed}
+  end
+  qty = available
+end
+
+local expiresAt = now + tonumber(ARGV[4])
+redis.call('HINCRBY', KEYS[1], 'available', -qty)
+redis.call('HINCRBY', KEYS[1], 'held', qty)
+redis.call('ZADD', KEYS[2], expiresAt, ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[1], qty)
+redis.call('HSET', KEYS[4],
+  'qty', qty, 'requested_qty', requested, 'status', 'active',
+  'expires_at', expiresAt, 'created_at', now, 'token', ARGV[5])
+redis.call('PEXPIREAT', KEYS[4], expiresAt + tonumber(ARGV[6]))
+return {1, qty, expiresAt, reclaimed}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+// The one place that reads process.env. Everything else receives a Config.
+
+const positiveInt = (name: string) =>
+  z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be an integer`).positive(`${name} must be > 0`);
+
+const rateLimit = z
+  .string()
+  .regex(/^\d+\/(s|min)$/, 'HOLD_RATE_LIMIT must look like "20/s" or "600/min"')
+  .transform((text) => {
+    const [count, unit] = text.split('/') as [string, 's' | 'min'];
+    return { limit: Number(count), windowMs: unit === 's' ? 1_000 : 60_000 };
+  })
+  .refine((rate) => rate.limit > 0, 'HOLD_RATE_LIMIT must allow at least 1 request');
+
+const clusterNodes = z
+  .string()
+  .transform((text) => text.split(',').map((node) => node.trim()).filter(Boolean))
+  .pipe(
+    z
+      .array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'REDIS_CLUSTER_NODES entries must be host:port'))
+      .min(1, 'REDIS_CLUSTER_NODES needs at least one host:port'),
+  )
+  .transform((nodes) =>
+    nodes.map((node) => {
+      const at = node.lastIndexOf(':');
+      return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
+    }),
+  );
+
+const redisUrl = z
+  .string()
+  .regex(/^rediss?:\/\/.+/, 'REDIS_URL must look like redis://[user:pass@]host:port[/db]')
+  .refine((text) => URL.canParse(text), 'REDIS_URL is not a valid URL');
+
+const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    REDIS_URL: redisUrl.optional(),
+    REDIS_CLUSTER_NODES: clusterNodes.optional(),
+    KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'KEY_PREFIX: 1-32 of [A-Za-z0-9_-]').default('bo'),
+    HOLD_TTL_DEFAULT_S: positiveInt('HOLD_TTL_DEFAULT_S').default(120),
+    HOLD_TTL_MAX_S: positiveInt('HOLD_TTL_MAX_S').default(900),
+    MAX_QTY_PER_HOLD: positiveInt('MAX_QTY_PER_HOLD').default(10),
+    ADMIN_TOKEN: z.string().min(1).optional(),
+    MAX_ACTIVE_HOLDS_PER_CLIENT: positiveInt('MAX_ACTIVE_HOLDS_PER_CLIENT').optional(),
+    HOLD_RATE_LIMIT: rateLimit.optional(),
+    CLIENT_ID_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/).optional(),
+    TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+    REDIS_COMMAND_TIMEOUT_MS: positiveInt('REDIS_COMMAND_TIMEOUT_MS').default(500),
+    RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(2_000),
+    EXPIRY_WORKER: z.enum(['on', 'off']).default('on'),
+    EXPIRY_WORKER_CONCURRENCY: positiveInt('EXPIRY_WORKER_CONCURRENCY').default(50),
+    HOLD_RECORD_RETENTION_S: positiveInt('HOLD_RECORD_RETENTION_S').default(86_400),
+    IDEMPOTENCY_TTL_S: positiveInt('IDEMPOTENCY_TTL_S').default(86_400),
+    SHUTDOWN_GRACE_MS: positiveInt('SHUTDOWN_GRACE_MS').default(10_000),
+    REDIS_APPENDFSYNC: z.enum(['always', 'everysec', 'no']).default('everysec'),
+    DATA_DIR: z.string().min(1).default('.data'),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  })
+  .refine((env) => env.HOLD_TTL_DEFAULT_S <= env.HOLD_TTL_MAX_S, {
+    message: 'HOLD_TTL_DEFAULT_S must not exceed HOLD_TTL_MAX_S',
+    path: ['HOLD_TTL_DEFAULT_S'],
+  })
+  .refine((env) => !(env.REDIS_URL && env.REDIS_CLUSTER_NODES), {
+    message: 'set REDIS_URL or REDIS_CLUSTER_NODES, not both',
+    path: ['REDIS_URL'],
+  });
+
+export type Config = Readonly<z.output<typeof envSchema>>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses an environment (empty strings count as unset) into a frozen Config. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || 'env'}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return Object.freeze(parsed.data);
+}

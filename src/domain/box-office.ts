@@ -1,0 +1,295 @@
+import type { Metrics } from '../metrics/registry.js';
+import type { RedisClient } from '../redis/client.js';
+import type { KeySpace } from '../redis/keys.js';
+import { ScriptCode, type HoldRecord, type Scripts } from '../redis/scripts.js';
+import { DomainError, notFound } from './errors.js';
+import { digestToken, isEventId, newChildId, newEventId, newPaymentToken, parseChildId } from './ids.js';
+
+export type HoldStatus = 'active' | 'expired' | 'released' | 'booked';
+
+export interface EventView {
+  eventId: string;
+  name: string;
+  total: number;
+  available: number;
+  held: number;
+  booked: number;
+  maxPerHold: number | null;
+  createdAt: Date;
+}
+
+export interface HoldView {
+  holdId: string;
+  eventId: string;
+  qty: number;
+  requestedQty: number;
+  status: HoldStatus;
+  expiresAt: Date;
+  createdAt: Date;
+  bookingId?: string;
+}
+
+export interface BookingView {
+  bookingId: string;
+  holdId: string;
+  eventId: string;
+  qty: number;
+  createdAt: Date;
+}
+
+export interface NewEvent {
+  name: string;
+  totalSeats: number;
+  maxPerHold?: number;
+}
+
+export interface NewHold {
+  eventId: string;
+  qty: number;
+  ttlS: number;
+  partial: boolean;
+}
+
+/** Schedules the job that expires a hold when its time is up. */
+export interface ExpiryScheduler {
+  schedule(holdId: string, delayMs: number): Promise<void>;
+}
+
+export interface BoxOfficeSettings {
+  maxQtyPerHold: number;
+  holdRecordRetentionS: number;
+  /** past-due holds a hold or snapshot reclaims before it does its own work */
+  reclaimBatch: number;
+}
+
+export interface BoxOfficeDeps {
+  client: RedisClient;
+  scripts: Scripts;
+  keys: KeySpace;
+  expiry: ExpiryScheduler;
+  metrics: Metrics;
+  settings: BoxOfficeSettings;
+  onExpiryScheduleFailed(holdId: string, error: unknown): void;
+}
+
+const SNAPSHOT_ROUNDS = 100;
+
+/** The box office's operations; every seat movement is one Lua script. */
+export class BoxOffice {
+  constructor(private readonly deps: BoxOfficeDeps) {}
+
+  async createEvent(input: NewEvent): Promise<EventView> {
+    const { client, scripts, keys, metrics } = this.deps;
+    const eventId = newEventId();
+    // Indexed first: an index entry without an event is harmless, an event missing from
+    // the index would escape the reconciler.
+    await client.sadd(keys.eventIndex(), eventId);
+    const reply = await scripts.createEvent(keys.eventKeys(eventId).event, input.name, input.totalSeats, input.maxPerHold);
+    if (reply.code !== ScriptCode.Ok) throw new Error(`event id ${eventId} already taken`);
+    metrics.eventsCreated.inc();
+    return {
+      eventId,
+      name: input.name,
+      total: input.totalSeats,
+      available: input.totalSeats,
+      held: 0,
+      booked: 0,
+      maxPerHold: input.maxPerHold ?? null,
+      createdAt: new Date(reply.createdAtMs),
+    };
+  }
+
+  async getEvent(eventId: string): Promise<EventView> {
+    if (!isEventId(eventId)) throw notFound('event', eventId);
+    const eventKeys = this.deps.keys.eventKeys(eventId);
+    // A snapshot reclaims a bounded batch of past-due holds; repeat until none is left
+    // so an expired hold is never reported as held.
+    for (let round = 0; round < SNAPSHOT_ROUNDS; round++) {
+      const snapshot = await this.deps.scripts.snapshot(eventKeys, this.deps.settings.reclaimBatch);
+      if (!snapshot) throw notFound('event', eventId);
+      this.countExpired(snapshot.reclaimed);
+      if (!snapshot.moreDue || round === SNAPSHOT_ROUNDS - 1) {
+        return {
+          eventId,
+          name: snapshot.name,
+          total: snapshot.total,
+          available: snapshot.available,
+          held: snapshot.held,
+          booked: snapshot.booked,
+          maxPerHold: snapshot.maxPerHold,
+          createdAt: new Date(snapshot.createdAtMs),
+        };
+      }
+    }
+    throw new Error('unreachable');
+  }
+
+  async createHold(input: NewHold): Promise<{ hold: HoldView; paymentToken: string }> {
+    const { scripts, keys, metrics, settings } = this.deps;
+    if (!isEventId(input.eventId)) {
+      metrics.holdsRejected.inc({ reason: 'event_not_found' });
+      throw notFound('event', input.eventId);
+    }
+    const holdId = newChildId(input.eventId);
+    const paymentToken = newPaymentToken();
+    const reply = await scripts.hold(keys.holdKeys(input.eventId, holdId.localId), {
+      holdId: holdId.localId,
+      qty: input.qty,
+      partial: input.partial,
+      ttlMs: input.ttlS * 1000,
+      tokenDigest: digestToken(paymentToken),
+      recordRetentionMs: settings.holdRecordRetentionS * 1000,
+      reclaimBatch: settings.reclaimBatch,
+      serviceMaxQty: settings.maxQtyPerHold,
+    });
+    switch (reply.code) {
+      case ScriptCode.EventNotFound:
+        metrics.holdsRejected.inc({ reason: 'event_not_found' });
+        throw notFound('event', input.eventId);
+      case ScriptCode.QtyAboveLimit:
+        metrics.holdsRejected.inc({ reason: 'qty_above_limit' });
+        throw new DomainError('qty-above-limit', {
+          detail: `qty ${input.qty} is above this event's limit of ${reply.limit} seats per hold`,
+          errors: [{ field: 'qty', message: `must be at most ${reply.limit}` }],
+          extensions: { max_per_hold: reply.limit },
+        });
+      case ScriptCode.NotEnoughSeats:
+        this.countExpired(reply.reclaimed);
+        metrics.holdsRejected.inc({ reason: 'not_enough_seats' });
+        throw new DomainError('not-enough-seats', {
+          detail: `${reply.available} seats available, ${input.qty} requested`,
+          extensions: { available: reply.available, requested_qty: input.qty },
+        });
+    }
+    this.countExpired(reply.reclaimed);
+    metrics.holdsCreated.inc();
+    const createdAtMs = reply.expiresAtMs - input.ttlS * 1000;
+    await this.scheduleExpiry(holdId.id, reply.expiresAtMs - Date.now());
+    return {
+      paymentToken,
+      hold: {
+        holdId: holdId.id,
+        eventId: input.eventId,
+        qty: reply.qty,
+        requestedQty: input.qty,
+        status: 'active',
+        expiresAt: new Date(reply.expiresAtMs),
+        createdAt: new Date(createdAtMs),
+      },
+    };
+  }
+
+  async getHold(holdId: string): Promise<HoldView> {
+    const id = parseChildId(holdId);
+    if (!id) throw notFound('hold', holdId);
+    const { nowMs, hold } = await this.deps.scripts.readHold(this.deps.keys.holdKeys(id.eventId, id.localId).hold);
+    if (!hold) throw notFound('hold', holdId);
+    return holdView(holdId, id.eventId, hold, nowMs);
+  }
+
+  async releaseHold(holdId: string, paymentToken: string): Promise<HoldView> {
+    const id = parseChildId(holdId);
+    if (!id) throw notFound('hold', holdId);
+    const reply = await this.deps.scripts.release(
+      this.deps.keys.holdKeys(id.eventId, id.localId),
+      id.localId,
+      digestToken(paymentToken),
+    );
+    switch (reply.code) {
+      case ScriptCode.HoldNotFound:
+        throw notFound('hold', holdId);
+      case ScriptCode.TokenMismatch:
+        throw tokenMismatch();
+      case ScriptCode.HoldBooked:
+        throw new DomainError('hold-booked', { detail: 'This hold is booked; a booked hold cannot be released' });
+      case ScriptCode.HoldGone:
+        this.countExpired(reply.reclaimed);
+        throw new DomainError('hold-gone', { detail: 'This hold has expired', extensions: { status: 'expired' } });
+    }
+    if (reply.code === ScriptCode.Ok) this.deps.metrics.holdsReleased.inc();
+    return holdView(holdId, id.eventId, reply.hold, Number(reply.hold.released_at));
+  }
+
+  async book(holdId: string, paymentToken: string): Promise<{ booking: BookingView; replayed: boolean }> {
+    const id = parseChildId(holdId);
+    if (!id) throw notFound('hold', holdId);
+    const bookingId = newChildId(id.eventId);
+    const reply = await this.deps.scripts.book(this.deps.keys.bookKeys(id.eventId, id.localId, bookingId.localId), {
+      localHoldId: id.localId,
+      tokenDigest: digestToken(paymentToken),
+      bookingId: bookingId.id,
+      holdId,
+      eventId: id.eventId,
+    });
+    switch (reply.code) {
+      case ScriptCode.HoldNotFound:
+        throw notFound('hold', holdId);
+      case ScriptCode.TokenMismatch:
+        throw tokenMismatch();
+      case ScriptCode.HoldGone:
+        this.countExpired(reply.reclaimed);
+        throw new DomainError('hold-gone', {
+          detail: `This hold has ${reply.reason === 'expired' ? 'expired' : 'been released'}; hold seats again`,
+          extensions: { status: reply.reason },
+        });
+    }
+    const replayed = reply.code === ScriptCode.Replay;
+    (replayed ? this.deps.metrics.bookingReplays : this.deps.metrics.bookings).inc();
+    return {
+      replayed,
+      booking: {
+        bookingId: reply.bookingId,
+        holdId,
+        eventId: id.eventId,
+        qty: reply.qty,
+        createdAt: new Date(reply.createdAtMs),
+      },
+    };
+  }
+
+  async getBooking(bookingId: string): Promise<BookingView> {
+    const id = parseChildId(bookingId);
+    if (!id) throw notFound('booking', bookingId);
+    const record = await this.deps.client.hgetall(this.deps.keys.bookingKey(id.eventId, id.localId));
+    if (!record.hold_id) throw notFound('booking', bookingId);
+    return {
+      bookingId,
+      holdId: record.hold_id,
+      eventId: id.eventId,
+      qty: Number(record.qty),
+      createdAt: new Date(Number(record.created_at)),
+    };
+  }
+
+  private countExpired(holds: number) {
+    if (holds > 0) this.deps.metrics.holdsExpired.inc(holds);
+  }
+
+  private async scheduleExpiry(holdId: string, delayMs: number) {
+    try {
+      await this.deps.expiry.schedule(holdId, Math.max(0, delayMs));
+    } catch (error) {
+      // The hold stands: the reconciler expires holds whose job never made it.
+      this.deps.onExpiryScheduleFailed(holdId, error);
+    }
+  }
+}
+
+const tokenMismatch = () => new DomainError('forbidden-token', { detail: 'payment_token does not match this hold' });
+
+function holdView(holdId: string, eventId: string, hold: HoldRecord, nowMs: number): HoldView {
+  const expiresAtMs = Number(hold.expires_at);
+  const stored = hold.status as HoldStatus;
+  // A past-due hold may wait a moment for its expiry job; readers already see it expired.
+  const status: HoldStatus = stored === 'active' && nowMs >= expiresAtMs ? 'expired' : stored;
+  return {
+    holdId,
+    eventId,
+    qty: Number(hold.qty),
+    requestedQty: Number(hold.requested_qty),
+    status,
+    expiresAt: new Date(expiresAtMs),
+    createdAt: new Date(Number(hold.created_at)),
+    ...(hold.booking_id ? { bookingId: hold.booking_id } : {}),
+  };
+}

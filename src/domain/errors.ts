@@ -1,0 +1,59 @@
+// One catalogue of what can go wrong, each with a stable code and an HTTP status; the
+// HTTP layer renders any DomainError as problem+json.
+
+export const problemCatalogue = {
+  'bad-json': { status: 400, title: 'Body is not valid JSON' },
+  'invalid-request': { status: 422, title: 'Request is invalid' },
+  'body-too-large': { status: 413, title: 'Body is too large' },
+  'unsupported-media-type': { status: 415, title: 'Body must be JSON' },
+  unauthorized: { status: 401, title: 'Admin token required' },
+  'forbidden-token': { status: 403, title: 'Payment token does not match the hold' },
+  'not-found': { status: 404, title: 'Not found' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  'not-enough-seats': { status: 409, title: 'Not enough seats' },
+  'hold-booked': { status: 409, title: 'Hold is already booked' },
+  'idempotency-in-flight': { status: 409, title: 'A request with this Idempotency-Key is still in flight' },
+  'hold-gone': { status: 410, title: 'Hold is no longer active' },
+  'idempotency-mismatch': { status: 422, title: 'Idempotency-Key was used with another request' },
+  'qty-above-limit': { status: 422, title: 'Too many seats for one hold' },
+  'too-many-holds': { status: 429, title: 'Too many active holds' },
+  'rate-limited': { status: 429, title: 'Too many hold requests' },
+  'redis-unavailable': { status: 503, title: 'Storage is unavailable, retry shortly' },
+  'shutting-down': { status: 503, title: 'Instance is shutting down' },
+  internal: { status: 500, title: 'Internal error' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ProblemCode = keyof typeof problemCatalogue;
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export interface DomainErrorOptions {
+  detail: string;
+  /** extra members of the problem document, e.g. `available` */
+  extensions?: Record<string, unknown>;
+  errors?: FieldError[];
+  /** seconds, sent as Retry-After */
+  retryAfterS?: number;
+  headers?: Record<string, string>;
+}
+
+export class DomainError extends Error {
+  override name = 'DomainError';
+  readonly status: number;
+  readonly title: string;
+
+  constructor(
+    readonly code: ProblemCode,
+    readonly options: DomainErrorOptions,
+  ) {
+    super(options.detail);
+    this.status = problemCatalogue[code].status;
+    this.title = problemCatalogue[code].title;
+  }
+}
+
+export const notFound = (what: 'event' | 'hold' | 'booking', id: string) =>
+  new DomainError('not-found', { detail: `No ${what} with id ${JSON.stringify(id)}` });

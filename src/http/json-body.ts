@@ -1,0 +1,31 @@
+import express, { type RequestHandler } from 'express';
+import { DomainError } from '../domain/errors.js';
+
+// JSON bodies only, at most 16 KiB. A body with another Content-Type is a 415; a request
+// with no body at all is treated as an empty one (its fields are then "required").
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
+
+const hasBody = (headers: Record<string, string | string[] | undefined>) =>
+  headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > 0;
+
+const requireJsonType: RequestHandler = (req, _res, next) => {
+  if (!hasBody(req.headers)) return next();
+  const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+  if (!JSON_TYPE.test(mediaType)) {
+    return next(
+      new DomainError('unsupported-media-type', {
+        detail: `Content-Type must be application/json, not ${JSON.stringify(mediaType || '(none)')}`,
+      }),
+    );
+  }
+  next();
+};
+
+export const jsonBody: RequestHandler[] = [
+  requireJsonType,
+  // strict: false so a JSON scalar parses, and is then refused as "not an object" (422).
+  express.json({ limit: MAX_BODY_BYTES, strict: false, type: () => true }),
+];

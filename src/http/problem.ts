@@ -1,0 +1,58 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import { DomainError, type ProblemCode } from '../domain/errors.js';
+import { isRedisUnavailable } from '../redis/errors.js';
+
+// Renders every error as application/problem+json (RFC 9457). Bad input is a 4xx, Redis
+// trouble a 503 with Retry-After, and only a bug is a 500.
+
+export const PROBLEM_TYPE_BASE = 'https://box-office.example/problems/';
+
+export const problemBody = (error: DomainError) => ({
+  type: `${PROBLEM_TYPE_BASE}${error.code}`,
+  title: error.title,
+  status: error.status,
+  detail: error.options.detail,
+  ...error.options.extensions,
+  ...(error.options.errors ? { errors: error.options.errors } : {}),
+});
+
+export function sendProblem(res: Response, error: DomainError) {
+  if (error.options.retryAfterS !== undefined) res.set('Retry-After', String(error.options.retryAfterS));
+  if (error.options.headers) res.set(error.options.headers);
+  res.status(error.status).type('application/problem+json').json(problemBody(error));
+}
+
+/** body-parser's errors carry a status and a type; turn them into our problems. */
+function fromBodyParser(error: { status?: number; type?: string }): DomainError | null {
+  const byStatus: Partial<Record<number, ProblemCode>> = {
+    400: 'bad-json',
+    413: 'body-too-large',
+    415: 'unsupported-media-type',
+  };
+  const code = error.status ? byStatus[error.status] : undefined;
+  if (!code || !error.type) return null;
+  const detail =
+    code === 'bad-json'
+      ? 'The request body is not valid JSON'
+      : code === 'body-too-large'
+        ? 'The request body is larger than 16 KiB'
+        : 'The request body must be UTF-8 JSON';
+  return new DomainError(code, { detail });
+}
+
+export function problemHandler(onUnexpected: (error: unknown) => void): ErrorRequestHandler {
+  return (error, _req, res, next) => {
+    if (res.headersSent) return next(error);
+    if (error instanceof DomainError) return sendProblem(res, error);
+    const fromParser = fromBodyParser(error as { status?: number; type?: string });
+    if (fromParser) return sendProblem(res, fromParser);
+    if (isRedisUnavailable(error)) {
+      return sendProblem(
+        res,
+        new DomainError('redis-unavailable', { detail: 'Redis did not answer in time', retryAfterS: 1 }),
+      );
+    }
+    onUnexpected(error);
+    sendProblem(res, new DomainError('internal', { detail: 'An unexpected error occurred' }));
+  };
+}

@@ -1,0 +1,44 @@
+import { Router } from 'express';
+import type { HttpDeps } from '../deps.js';
+import { respondIdempotently } from '../idempotent.js';
+import { holdBody, holdQuery, parseInput, releaseBody, unwrap } from '../schemas.js';
+import { holdCreatedJson, holdJson } from '../views.js';
+
+export function holdRoutes({ boxOffice, idempotency, settings }: HttpDeps): Router {
+  const router = Router();
+  const bodySchema = holdBody(settings);
+  const querySchema = holdQuery(settings);
+
+  router.post('/holds', async (req, res) => {
+    const body = parseInput(bodySchema, unwrap(req.body ?? {}, 'hold'));
+    const query = parseInput(querySchema, req.query, 'query');
+    const input = {
+      eventId: body.event_id,
+      qty: body.qty,
+      // The body's fields win over the FastAPI seed's query parameters.
+      ttlS: body.ttl ?? (query.hold_ttl !== undefined ? query.hold_ttl * 60 : settings.holdTtlDefaultS),
+      partial: body.partial ?? query.allot_partial ?? false,
+    };
+    await respondIdempotently(idempotency, req, res, 'holds', input, async () => {
+      const { hold, paymentToken } = await boxOffice.createHold(input);
+      return {
+        status: 201,
+        body: holdCreatedJson(hold, paymentToken),
+        headers: { Location: `/holds/${encodeURIComponent(hold.holdId)}` },
+      };
+    });
+  });
+
+  router.get('/holds/:holdId', async (req, res) => {
+    res.json(holdJson(await boxOffice.getHold(req.params.holdId)));
+  });
+
+  router.delete('/holds/:holdId', async (req, res) => {
+    const body = parseInput(releaseBody, unwrap(req.body ?? {}, 'hold'));
+    const paymentToken = body.payment_token ?? req.get('Payment-Token');
+    const token = parseInput(releaseBody.required(), { payment_token: paymentToken });
+    res.json(holdJson(await boxOffice.releaseHold(req.params.holdId, token.payment_token)));
+  });
+
+  return router;
+}

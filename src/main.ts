@@ -1,0 +1,64 @@
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger } from './logger.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-server.js';
+import { startService } from './service.js';
+
+// config → Redis (our own when none is configured) → service; SIGTERM/SIGINT → stop().
+
+async function main() {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(1);
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+
+  let embedded: EmbeddedRedis | null = null;
+  if (!config.REDIS_URL && !config.REDIS_CLUSTER_NODES) {
+    try {
+      embedded = await startEmbeddedRedis({ dataDir: config.DATA_DIR, appendfsync: config.REDIS_APPENDFSYNC });
+    } catch (error) {
+      logger.fatal(String(error instanceof Error ? error.message : error));
+      process.exit(1);
+    }
+    logger.info(
+      { redisUrl: embedded.url, dataDir: config.DATA_DIR, appendfsync: config.REDIS_APPENDFSYNC },
+      'no REDIS_URL or REDIS_CLUSTER_NODES set: started a local redis-server (AOF on); it stops when this process exits',
+    );
+    config = Object.freeze({ ...config, REDIS_URL: embedded.url });
+  }
+
+  const stopEmbedded = async () => embedded?.stop();
+  process.on('exit', () => embedded?.process.kill('SIGTERM'));
+
+  let service;
+  try {
+    service = await startService(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, 'could not start');
+    await stopEmbedded();
+    process.exit(1);
+  }
+  logger.info({ url: service.url, port: service.port }, `box office listening on port ${service.port}`);
+
+  let stopping = false;
+  const shutdown = async (signal: string, exitCode = 0) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await service.stop();
+    await stopEmbedded();
+    logger.info('stopped');
+    process.exit(exitCode);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('unhandledRejection', (reason) => {
+    logger.fatal({ err: reason }, 'unhandled rejection');
+    void shutdown('unhandledRejection', 1);
+  });
+}
+
+void main();

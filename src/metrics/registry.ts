@@ -1,0 +1,103 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+// One registry per service instance (tests run several in one process). Labels stay
+// bounded: reasons, routes, methods and status codes, never an id.
+
+export type HoldRejectReason =
+  | 'not_enough_seats'
+  | 'event_not_found'
+  | 'qty_above_limit'
+  | 'invalid_request'
+  | 'too_many_holds'
+  | 'rate_limited';
+
+export interface SeatTotals {
+  available: number;
+  held: number;
+  booked: number;
+  activeHolds: number;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly eventsCreated = new Counter({
+    name: 'boxoffice_events_created_total',
+    help: 'Events created',
+    registers: [this.registry],
+  });
+  readonly holdsCreated = new Counter({
+    name: 'boxoffice_holds_created_total',
+    help: 'Holds created',
+    registers: [this.registry],
+  });
+  readonly holdsRejected = new Counter({
+    name: 'boxoffice_holds_rejected_total',
+    help: 'Hold requests refused, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly holdsExpired = new Counter({
+    name: 'boxoffice_holds_expired_total',
+    help: 'Holds whose seats went back to available because they expired',
+    registers: [this.registry],
+  });
+  readonly holdsReleased = new Counter({
+    name: 'boxoffice_holds_released_total',
+    help: 'Holds released by their holder',
+    registers: [this.registry],
+  });
+  readonly bookings = new Counter({
+    name: 'boxoffice_bookings_total',
+    help: 'Bookings confirmed (first success per hold)',
+    registers: [this.registry],
+  });
+  readonly bookingReplays = new Counter({
+    name: 'boxoffice_booking_replays_total',
+    help: 'Booking requests answered with an existing booking (idempotent retries)',
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: 'boxoffice_http_request_duration_seconds',
+    help: 'HTTP request duration',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  constructor(readSeatTotals: () => Promise<SeatTotals | null>) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'boxoffice_' });
+    // Seat gauges describe all events, so they are read from Redis at scrape time (once
+    // per scrape for both gauges); every instance reports the same values, so aggregate
+    // them with max, not sum.
+    let pending: Promise<SeatTotals | null> | null = null;
+    const totalsForThisScrape = () => {
+      pending ??= readSeatTotals()
+        .catch(() => null)
+        .finally(() => setTimeout(() => (pending = null), 250).unref());
+      return pending;
+    };
+    new Gauge({
+      name: 'boxoffice_seats',
+      help: 'Seats over all events, by state',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      async collect() {
+        const totals = await totalsForThisScrape();
+        if (!totals) return;
+        this.set({ state: 'available' }, totals.available);
+        this.set({ state: 'held' }, totals.held);
+        this.set({ state: 'booked' }, totals.booked);
+      },
+    });
+    new Gauge({
+      name: 'boxoffice_active_holds',
+      help: 'Active holds over all events',
+      registers: [this.registry],
+      async collect() {
+        const totals = await totalsForThisScrape();
+        if (totals) this.set(totals.activeHolds);
+      },
+    });
+  }
+}

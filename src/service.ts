@@ -1,0 +1,135 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Worker } from 'bullmq';
+import type { Config } from './config.js';
+import { BoxOffice } from './domain/box-office.js';
+import { HoldExpirer } from './domain/expiry.js';
+import { IdempotencyStore } from './domain/idempotency.js';
+import { createApp } from './http/app.js';
+import { ExpiryQueue } from './jobs/expiry-queue.js';
+import { startExpiryWorker } from './jobs/expiry-worker.js';
+import { startReconciler, type Reconciler } from './jobs/reconciler.js';
+import type { Logger } from './logger.js';
+import { Metrics } from './metrics/registry.js';
+import { createRedisClient, waitUntilReady, type RedisClient, type RedisTarget } from './redis/client.js';
+import { KeySpace } from './redis/keys.js';
+import { Scripts } from './redis/scripts.js';
+import { readSeatTotals } from './redis/seat-totals.js';
+
+// Wires one instance together: Redis clients → scripts → domain → HTTP, expiry worker and
+// reconciler. start() and stop() are what main.ts and the tests call.
+
+export interface Service {
+  url: string;
+  port: number;
+  server: Server;
+  metrics: Metrics;
+  expirer: HoldExpirer;
+  reconciler: Reconciler | null;
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 15_000;
+const RECLAIM_BATCH = 200;
+
+export function redisTarget(config: Config): RedisTarget {
+  if (config.REDIS_CLUSTER_NODES) return { kind: 'cluster', nodes: config.REDIS_CLUSTER_NODES };
+  if (config.REDIS_URL) return { kind: 'single', url: config.REDIS_URL };
+  throw new Error('no Redis configured: set REDIS_URL or REDIS_CLUSTER_NODES');
+}
+
+export async function startService(config: Config, logger: Logger): Promise<Service> {
+  const target = redisTarget(config);
+  const commands = createRedisClient(target, { role: 'requests', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
+  const workerConnection = createRedisClient(target, { role: 'queue', commandTimeoutMs: 0 });
+  const clients: RedisClient[] = [commands, workerConnection];
+  for (const client of clients) client.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis'));
+  await waitUntilReady(commands, READY_TIMEOUT_MS);
+
+  const keys = new KeySpace(config.KEY_PREFIX);
+  const scripts = new Scripts(commands);
+  const metrics = new Metrics(() => readSeatTotals(commands, keys));
+  // The queue shares the request-path connection, so adding a job fails fast too.
+  const expiryQueue = new ExpiryQueue(commands, keys.queuePrefix());
+  const expirer = new HoldExpirer(commands, scripts, keys, metrics);
+  const boxOffice = new BoxOffice({
+    client: commands,
+    scripts,
+    keys,
+    expiry: expiryQueue,
+    metrics,
+    settings: {
+      maxQtyPerHold: config.MAX_QTY_PER_HOLD,
+      holdRecordRetentionS: config.HOLD_RECORD_RETENTION_S,
+      reclaimBatch: RECLAIM_BATCH,
+    },
+    onExpiryScheduleFailed: (holdId, error) =>
+      logger.warn({ holdId, err: String(error) }, 'expiry job not scheduled; the reconciler will expire the hold'),
+  });
+
+  let shuttingDown = false;
+  const app = createApp({
+    boxOffice,
+    idempotency: new IdempotencyStore(commands, keys, config.IDEMPOTENCY_TTL_S),
+    metrics,
+    settings: {
+      maxQtyPerHold: config.MAX_QTY_PER_HOLD,
+      holdTtlMaxS: config.HOLD_TTL_MAX_S,
+      holdTtlDefaultS: config.HOLD_TTL_DEFAULT_S,
+      adminToken: config.ADMIN_TOKEN,
+      trustProxyHops: config.TRUST_PROXY_HOPS,
+    },
+    isReady: async () => !shuttingDown && (await ping(commands)),
+    onUnexpectedError: (error) => logger.error({ err: error }, 'unexpected error'),
+  });
+
+  const worker: Worker | null =
+    config.EXPIRY_WORKER === 'on'
+      ? startExpiryWorker(workerConnection, keys.queuePrefix(), expirer, config.EXPIRY_WORKER_CONCURRENCY)
+      : null;
+  worker?.on('error', (error) => logger.warn({ err: error.message }, 'expiry worker'));
+  const reconciler =
+    config.RECONCILE_INTERVAL_MS > 0
+      ? startReconciler({
+          client: commands,
+          leaseKey: keys.reconcilerLease(),
+          expirer,
+          intervalMs: config.RECONCILE_INTERVAL_MS,
+          onError: (error) => logger.warn({ err: String(error) }, 'reconciler sweep failed'),
+        })
+      : null;
+
+  const server = createServer(app);
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 65_000;
+  server.listen(config.PORT, config.HOST);
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  const stop = async () => {
+    shuttingDown = true;
+    // Stop taking connections, let in-flight requests finish, then drop what is left.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const grace = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
+    await closed;
+    clearTimeout(grace);
+    await Promise.allSettled([worker?.close(), reconciler?.stop(), expiryQueue.close()]);
+    await Promise.allSettled(clients.map((client) => client.quit()));
+    for (const client of clients) client.disconnect();
+  };
+
+  return { url, port, server, metrics, expirer, reconciler, stop };
+}
+
+async function ping(client: RedisClient): Promise<boolean> {
+  try {
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  }
+}
