@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { startService, type Service } from '../../src/service.js';
+import { Api } from './api.js';
+import { sharedRedis } from './redis.js';
+
+// Runs the real service on port 0 over real HTTP, with a random key prefix of its own
+// (several instances of one test pass the same prefix to share state).
+
+export interface TestService {
+  service: Service;
+  api: Api;
+  config: Config;
+  prefix: string;
+  stop(): Promise<void>;
+}
+
+export const randomPrefix = () => `t${randomBytes(5).toString('hex')}`;
+
+export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+  const redisUrl = env.REDIS_URL ?? env.REDIS_CLUSTER_NODES ? env.REDIS_URL : (await sharedRedis()).url;
+  const prefix = env.KEY_PREFIX ?? randomPrefix();
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    RECONCILE_INTERVAL_MS: '1000',
+    ...env,
+    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+    KEY_PREFIX: prefix,
+  });
+  const service = await startService(config, createLogger(config.LOG_LEVEL));
+  return { service, api: new Api(service.url), config, prefix, stop: () => service.stop() };
+}
