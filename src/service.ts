@@ -118,12 +118,20 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     const grace = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
     await closed;
     clearTimeout(grace);
-    await Promise.allSettled([worker?.close(), reconciler?.stop(), expiryQueue.close()]);
-    await Promise.allSettled(clients.map((client) => client.quit()));
+    // Closing waits for Redis; when Redis is gone, give up after a bound and cut the line.
+    await settledWithin(config.SHUTDOWN_GRACE_MS, [worker?.close(), reconciler?.stop(), expiryQueue.close()]);
+    await settledWithin(1_000, clients.map((client) => client.quit()));
     for (const client of clients) client.disconnect();
   };
 
   return { url, port, server, metrics, expirer, reconciler, stop };
+}
+
+async function settledWithin(ms: number, work: (Promise<unknown> | undefined)[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([Promise.allSettled(work), deadline]);
+  clearTimeout(timer);
 }
 
 async function ping(client: RedisClient): Promise<boolean> {

@@ -74,7 +74,7 @@ export class Metrics {
     const totalsForThisScrape = () => {
       pending ??= readSeatTotals()
         .catch(() => null)
-        .finally(() => setTimeout(() => (pending = null), 250).unref());
+        .finally(() => (pending = null));
       return pending;
     };
     new Gauge({

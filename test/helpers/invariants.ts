@@ -22,7 +22,7 @@ export async function assertInvariants(
 ): Promise<InvariantReport> {
   const { status, body } = await api.get(`/events/${eventId}`);
   expect(status).to.equal(200);
-  const { total, available, held, booked } = body as Record<string, number>;
+  const { total, available, held, booked } = body as { total: number; available: number; held: number; booked: number };
   for (const count of [available, held, booked]) expect(count).to.be.at.least(0);
   expect(available + held + booked, 'available + held + booked == total').to.equal(total);
 

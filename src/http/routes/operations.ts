@@ -1,4 +1,6 @@
 import { Router } from 'express';
+import { DomainError } from '../../domain/errors.js';
+import { sendProblem } from '../problem.js';
 import type { Metrics } from '../../metrics/registry.js';
 
 export interface OperationsDeps {
@@ -15,9 +17,11 @@ export function operationsRoutes({ metrics, isReady }: OperationsDeps): Router {
   });
 
   router.get('/readyz', async (_req, res) => {
-    const ready = await isReady();
-    if (!ready) res.set('Retry-After', '1');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
+    if (await isReady()) return void res.json({ status: 'ready' });
+    sendProblem(
+      res,
+      new DomainError('redis-unavailable', { detail: 'Redis does not answer or the instance is shutting down', retryAfterS: 1 }),
+    );
   });
 
   router.get('/metrics', async (_req, res) => {
