@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Worker } from 'bullmq';
 import type { Config } from './config.js';
 import { BoxOffice } from './domain/box-office.js';
+import { ClientLimits } from './domain/client-limits.js';
 import { HoldExpirer } from './domain/expiry.js';
 import { IdempotencyStore } from './domain/idempotency.js';
 import { createApp } from './http/app.js';
@@ -64,6 +65,10 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       holdRecordRetentionS: config.HOLD_RECORD_RETENTION_S,
       reclaimBatch: RECLAIM_BATCH,
     },
+    clientLimits: new ClientLimits(commands, scripts, keys, metrics, {
+      maxActiveHolds: config.MAX_ACTIVE_HOLDS_PER_CLIENT,
+      rate: config.HOLD_RATE_LIMIT,
+    }),
     onExpiryScheduleFailed: (holdId, error) =>
       logger.warn({ holdId, err: String(error) }, 'expiry job not scheduled; the reconciler will expire the hold'),
   });
@@ -79,6 +84,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       holdTtlDefaultS: config.HOLD_TTL_DEFAULT_S,
       adminToken: config.ADMIN_TOKEN,
       trustProxyHops: config.TRUST_PROXY_HOPS,
+      clientIdHeader: config.CLIENT_ID_HEADER,
     },
     isReady: async () => !shuttingDown && (await ping(commands)),
     onUnexpectedError: (error) => logger.error({ err: error }, 'unexpected error'),

@@ -2,8 +2,17 @@ import type { Metrics } from '../metrics/registry.js';
 import type { RedisClient } from '../redis/client.js';
 import type { KeySpace } from '../redis/keys.js';
 import { ScriptCode, type HoldRecord, type Scripts } from '../redis/scripts.js';
+import type { ClientLimits } from './client-limits.js';
 import { DomainError, notFound } from './errors.js';
-import { digestToken, isEventId, newChildId, newEventId, newPaymentToken, parseChildId } from './ids.js';
+import {
+  digestToken,
+  isEventId,
+  newChildId,
+  newEventId,
+  newPaymentToken,
+  parseChildId,
+  type ChildId,
+} from './ids.js';
 
 export type HoldStatus = 'active' | 'expired' | 'released' | 'booked';
 
@@ -69,6 +78,7 @@ export interface BoxOfficeDeps {
   expiry: ExpiryScheduler;
   metrics: Metrics;
   settings: BoxOfficeSettings;
+  clientLimits?: ClientLimits;
   onExpiryScheduleFailed(holdId: string, error: unknown): void;
 }
 
@@ -124,13 +134,26 @@ export class BoxOffice {
     throw new Error('unreachable');
   }
 
-  async createHold(input: NewHold): Promise<{ hold: HoldView; paymentToken: string }> {
+  /** `clientId` names who asks, for the per-client limits (when configured). */
+  async createHold(input: NewHold, clientId?: string): Promise<{ hold: HoldView; paymentToken: string }> {
+    const limits = clientId !== undefined ? this.deps.clientLimits : undefined;
+    await limits?.takeRequest(clientId!);
+    const holdId = newChildId(input.eventId);
+    await limits?.reserveHold(clientId!, holdId.id, input.ttlS * 1000);
+    try {
+      return await this.takeSeats(input, holdId);
+    } catch (error) {
+      await limits?.forgetHold(clientId!, holdId.id).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async takeSeats(input: NewHold, holdId: ChildId): Promise<{ hold: HoldView; paymentToken: string }> {
     const { scripts, keys, metrics, settings } = this.deps;
     if (!isEventId(input.eventId)) {
       metrics.holdsRejected.inc({ reason: 'event_not_found' });
       throw notFound('event', input.eventId);
     }
-    const holdId = newChildId(input.eventId);
     const paymentToken = newPaymentToken();
     const reply = await scripts.hold(keys.holdKeys(input.eventId, holdId.localId), {
       holdId: holdId.localId,
@@ -187,7 +210,7 @@ export class BoxOffice {
     return holdView(holdId, id.eventId, hold, nowMs);
   }
 
-  async releaseHold(holdId: string, paymentToken: string): Promise<HoldView> {
+  async releaseHold(holdId: string, paymentToken: string, clientId?: string): Promise<HoldView> {
     const id = parseChildId(holdId);
     if (!id) throw notFound('hold', holdId);
     const reply = await this.deps.scripts.release(
@@ -207,10 +230,11 @@ export class BoxOffice {
         throw new DomainError('hold-gone', { detail: 'This hold has expired', extensions: { status: 'expired' } });
     }
     if (reply.code === ScriptCode.Ok) this.deps.metrics.holdsReleased.inc();
+    await this.forgetClientHold(clientId, holdId);
     return holdView(holdId, id.eventId, reply.hold, Number(reply.hold.released_at));
   }
 
-  async book(holdId: string, paymentToken: string): Promise<{ booking: BookingView; replayed: boolean }> {
+  async book(holdId: string, paymentToken: string, clientId?: string): Promise<{ booking: BookingView; replayed: boolean }> {
     const id = parseChildId(holdId);
     if (!id) throw notFound('hold', holdId);
     const bookingId = newChildId(id.eventId);
@@ -235,6 +259,7 @@ export class BoxOffice {
     }
     const replayed = reply.code === ScriptCode.Replay;
     (replayed ? this.deps.metrics.bookingReplays : this.deps.metrics.bookings).inc();
+    await this.forgetClientHold(clientId, holdId);
     return {
       replayed,
       booking: {
@@ -259,6 +284,12 @@ export class BoxOffice {
       qty: Number(record.qty),
       createdAt: new Date(Number(record.created_at)),
     };
+  }
+
+  /** A booked or released hold no longer counts against its client's cap. */
+  private async forgetClientHold(clientId: string | undefined, holdId: string) {
+    if (clientId === undefined || !this.deps.clientLimits) return;
+    await this.deps.clientLimits.forgetHold(clientId, holdId).catch(() => undefined);
   }
 
   private countExpired(holds: number) {

@@ -6,6 +6,8 @@ export interface HttpSettings extends Limits {
   holdTtlDefaultS: number;
   adminToken: string | undefined;
   trustProxyHops: number;
+  /** header naming the client for the per-client limits; else the client's address */
+  clientIdHeader: string | undefined;
 }
 
 /** What the HTTP layer needs from the rest of the service. */

@@ -57,6 +57,16 @@ export class KeySpace {
     return `${this.prefix}:idem:${scope}:${key}`;
   }
 
+  /** sorted set: the client's active holds (hold id -> expires_at ms) */
+  clientHolds(clientKey: string): string {
+    return `${this.prefix}:client:{${clientKey}}:holds`;
+  }
+
+  /** the client's hold-request rate state */
+  clientRate(clientKey: string): string {
+    return `${this.prefix}:client:{${clientKey}}:rate`;
+  }
+
   /** lease that lets one instance at a time run a reconciler sweep */
   reconcilerLease(): string {
     return `${this.prefix}:reconciler:lease`;

@@ -17,6 +17,8 @@ export enum ScriptCode {
   NotDue = -8,
   NothingToDo = -9,
   IdTaken = -10,
+  ClientAtCap = -11,
+  RateLimited = -12,
 }
 
 export class UnexpectedReplyError extends Error {
@@ -207,6 +209,22 @@ export class Scripts {
     const reply = asArray('readHold', await this.run('readHold', [holdKey], []));
     const fields = reply.slice(1);
     return { nowMs: num(reply[0]), hold: fields.length > 0 ? pairsToRecord(fields) : null };
+  }
+
+  /** Counts a hold against its client's cap; returns null when counted, else ms to wait. */
+  async reserveClientHold(clientHoldsKey: string, holdId: string, ttlMs: number, cap: number): Promise<number | null> {
+    const reply = asArray('reserveClientHold', await this.run('reserveClientHold', [clientHoldsKey], [holdId, ttlMs, cap]));
+    if (reply[0] === ScriptCode.Ok) return null;
+    if (reply[0] === ScriptCode.ClientAtCap) return num(reply[1]);
+    throw new UnexpectedReplyError('reserveClientHold', reply);
+  }
+
+  /** Takes one request from a client's rate; returns null when allowed, else ms to wait. */
+  async rateLimit(rateKey: string, limit: number, windowMs: number): Promise<number | null> {
+    const reply = asArray('rateLimit', await this.run('rateLimit', [rateKey], [limit, windowMs]));
+    if (reply[0] === ScriptCode.Ok) return null;
+    if (reply[0] === ScriptCode.RateLimited) return num(reply[1]);
+    throw new UnexpectedReplyError('rateLimit', reply);
   }
 
   /** Returns the event-local ids of the holds whose seats it gave back. */

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { clientIdOf } from '../client-id.js';
 import type { HttpDeps } from '../deps.js';
 import { respondIdempotently } from '../idempotent.js';
 import { holdBody, holdQuery, parseInput, releaseBody, unwrap } from '../schemas.js';
@@ -20,7 +21,7 @@ export function holdRoutes({ boxOffice, idempotency, settings }: HttpDeps): Rout
       partial: body.partial ?? query.allot_partial ?? false,
     };
     await respondIdempotently(idempotency, req, res, 'holds', input, async () => {
-      const { hold, paymentToken } = await boxOffice.createHold(input);
+      const { hold, paymentToken } = await boxOffice.createHold(input, clientIdOf(req, settings.clientIdHeader));
       return {
         status: 201,
         body: holdCreatedJson(hold, paymentToken),
@@ -37,7 +38,8 @@ export function holdRoutes({ boxOffice, idempotency, settings }: HttpDeps): Rout
     const body = parseInput(releaseBody, unwrap(req.body ?? {}, 'hold'));
     const paymentToken = body.payment_token ?? req.get('Payment-Token');
     const token = parseInput(releaseBody.required(), { payment_token: paymentToken });
-    res.json(holdJson(await boxOffice.releaseHold(req.params.holdId, token.payment_token)));
+    const client = clientIdOf(req, settings.clientIdHeader);
+    res.json(holdJson(await boxOffice.releaseHold(req.params.holdId, token.payment_token, client)));
   });
 
   return router;
