@@ -1,0 +1,57 @@
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('configuration from the environment', () => {
+  it('has the contract defaults', () => {
+    const config = loadConfig({});
+    expect(config).to.include({
+      PORT: 8080,
+      HOST: '0.0.0.0',
+      HOLD_TTL_DEFAULT_S: 120,
+      HOLD_TTL_MAX_S: 900,
+      MAX_QTY_PER_HOLD: 10,
+    });
+    expect(config.ADMIN_TOKEN).to.equal(undefined);
+    expect(config.MAX_ACTIVE_HOLDS_PER_CLIENT).to.equal(undefined);
+    expect(config.HOLD_RATE_LIMIT).to.equal(undefined);
+    expect(Object.isFrozen(config)).to.equal(true);
+  });
+
+  it('parses every contract variable', () => {
+    const config = loadConfig({
+      PORT: '0',
+      REDIS_CLUSTER_NODES: '10.0.0.1:7000, 10.0.0.2:7001',
+      HOLD_TTL_DEFAULT_S: '60',
+      HOLD_TTL_MAX_S: '300',
+      MAX_QTY_PER_HOLD: '4',
+      ADMIN_TOKEN: 'secret',
+      MAX_ACTIVE_HOLDS_PER_CLIENT: '2',
+      HOLD_RATE_LIMIT: '600/min',
+    });
+    expect(config.PORT).to.equal(0);
+    expect(config.REDIS_CLUSTER_NODES).to.deep.equal([
+      { host: '10.0.0.1', port: 7000 },
+      { host: '10.0.0.2', port: 7001 },
+    ]);
+    expect(config.HOLD_RATE_LIMIT).to.deep.equal({ limit: 600, windowMs: 60_000 });
+    expect(loadConfig({ HOLD_RATE_LIMIT: '20/s' }).HOLD_RATE_LIMIT).to.deep.equal({ limit: 20, windowMs: 1_000 });
+  });
+
+  const badValues: [string, Record<string, string>][] = [
+    ['PORT', { PORT: 'eighty' }],
+    ['PORT', { PORT: '70000' }],
+    ['REDIS_URL', { REDIS_URL: 'localhost:6379' }],
+    ['REDIS_CLUSTER_NODES', { REDIS_CLUSTER_NODES: 'nohostport' }],
+    ['HOLD_TTL_MAX_S', { HOLD_TTL_MAX_S: '0' }],
+    ['HOLD_TTL_DEFAULT_S', { HOLD_TTL_DEFAULT_S: '1000', HOLD_TTL_MAX_S: '900' }],
+    ['MAX_QTY_PER_HOLD', { MAX_QTY_PER_HOLD: '2.5' }],
+    ['HOLD_RATE_LIMIT', { HOLD_RATE_LIMIT: '10 per second' }],
+    ['MAX_ACTIVE_HOLDS_PER_CLIENT', { MAX_ACTIVE_HOLDS_PER_CLIENT: '-1' }],
+    ['REDIS_URL', { REDIS_URL: 'redis://a:1', REDIS_CLUSTER_NODES: 'b:2' }],
+  ];
+  for (const [variable, env] of badValues) {
+    it(`refuses a bad ${variable} (${JSON.stringify(env)}) with a message naming it`, () => {
+      expect(() => loadConfig(env)).to.throw(ConfigError, variable);
+    });
+  }
+});
