@@ -52,11 +52,15 @@ const envSchema = z
     REDIS_COMMAND_TIMEOUT_MS: positiveInt('REDIS_COMMAND_TIMEOUT_MS').default(500),
     RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(2_000),
     EXPIRY_WORKER: z.enum(['on', 'off']).default('on'),
+    /** expiry queues (each its own Cluster slot); default 1 on one Redis, 8 on a Cluster */
+    EXPIRY_QUEUES: z.coerce.number().int().min(1).max(64).optional(),
     EXPIRY_WORKER_CONCURRENCY: positiveInt('EXPIRY_WORKER_CONCURRENCY').default(50),
     HOLD_RECORD_RETENTION_S: positiveInt('HOLD_RECORD_RETENTION_S').default(86_400),
     IDEMPOTENCY_TTL_S: positiveInt('IDEMPOTENCY_TTL_S').default(86_400),
     SHUTDOWN_GRACE_MS: positiveInt('SHUTDOWN_GRACE_MS').default(10_000),
     REDIS_APPENDFSYNC: z.enum(['always', 'everysec', 'no']).default('everysec'),
+    /** what to do when Redis may evict keys: refuse to start (and be unready), or warn */
+    REDIS_EVICTION_CHECK: z.enum(['refuse', 'warn']).default('refuse'),
     DATA_DIR: z.string().min(1).default('.data'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   })

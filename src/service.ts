@@ -1,19 +1,19 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Worker } from 'bullmq';
 import type { Config } from './config.js';
 import { BoxOffice } from './domain/box-office.js';
 import { ClientLimits } from './domain/client-limits.js';
 import { HoldExpirer } from './domain/expiry.js';
 import { IdempotencyStore } from './domain/idempotency.js';
 import { createApp } from './http/app.js';
-import { ExpiryQueue } from './jobs/expiry-queue.js';
-import { startExpiryWorker } from './jobs/expiry-worker.js';
+import { ExpiryQueues } from './jobs/expiry-queue.js';
+import { startExpiryWorkers, type ExpiryWorkers } from './jobs/expiry-worker.js';
 import { startReconciler, type Reconciler } from './jobs/reconciler.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics/registry.js';
 import { createRedisClient, waitUntilReady, type RedisClient, type RedisTarget } from './redis/client.js';
+import { unsafeEvictionPolicies } from './redis/eviction-policy.js';
 import { KeySpace } from './redis/keys.js';
 import { Scripts } from './redis/scripts.js';
 import { readSeatTotals } from './redis/seat-totals.js';
@@ -33,6 +33,7 @@ export interface Service {
 
 const READY_TIMEOUT_MS = 15_000;
 const RECLAIM_BATCH = 200;
+const EVICTION_RECHECK_MS = 5_000;
 
 export function redisTarget(config: Config): RedisTarget {
   if (config.REDIS_CLUSTER_NODES) return { kind: 'cluster', nodes: config.REDIS_CLUSTER_NODES };
@@ -46,13 +47,21 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const workerConnection = createRedisClient(target, { role: 'queue', commandTimeoutMs: 0 });
   const clients: RedisClient[] = [commands, workerConnection];
   for (const client of clients) client.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis'));
-  await waitUntilReady(commands, READY_TIMEOUT_MS);
+  try {
+    await waitUntilReady(commands, READY_TIMEOUT_MS);
+    await checkEvictionPolicy(commands, config, logger);
+  } catch (error) {
+    for (const client of clients) client.disconnect();
+    throw error;
+  }
+  const evictionWatch = watchEvictionPolicy(commands, config, logger);
 
   const keys = new KeySpace(config.KEY_PREFIX);
   const scripts = new Scripts(commands);
   const metrics = new Metrics(() => readSeatTotals(commands, keys));
   // The queue shares the request-path connection, so adding a job fails fast too.
-  const expiryQueue = new ExpiryQueue(commands, keys.queuePrefix());
+  const expiryShards = config.EXPIRY_QUEUES ?? (target.kind === 'cluster' ? 8 : 1);
+  const expiryQueue = new ExpiryQueues(commands, keys.queuePrefix(), expiryShards);
   const expirer = new HoldExpirer(commands, scripts, keys, metrics);
   const boxOffice = new BoxOffice({
     client: commands,
@@ -86,15 +95,21 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       trustProxyHops: config.TRUST_PROXY_HOPS,
       clientIdHeader: config.CLIENT_ID_HEADER,
     },
-    isReady: async () => !shuttingDown && (await ping(commands)),
+    isReady: async () => !shuttingDown && evictionWatch.safe() && (await ping(commands)),
     onUnexpectedError: (error) => logger.error({ err: error }, 'unexpected error'),
   });
 
-  const worker: Worker | null =
+  const worker: ExpiryWorkers | null =
     config.EXPIRY_WORKER === 'on'
-      ? startExpiryWorker(workerConnection, keys.queuePrefix(), expirer, config.EXPIRY_WORKER_CONCURRENCY)
+      ? startExpiryWorkers({
+          connection: workerConnection,
+          prefix: keys.queuePrefix(),
+          shards: expiryShards,
+          expirer,
+          concurrency: config.EXPIRY_WORKER_CONCURRENCY,
+          onError: (error) => logger.warn({ err: error.message }, 'expiry worker'),
+        })
       : null;
-  worker?.on('error', (error) => logger.warn({ err: error.message }, 'expiry worker'));
   const reconciler =
     config.RECONCILE_INTERVAL_MS > 0
       ? startReconciler({
@@ -118,6 +133,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
 
   const stop = async () => {
     shuttingDown = true;
+    evictionWatch.stop();
     // Stop taking connections, let in-flight requests finish, then drop what is left.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
@@ -131,6 +147,36 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   };
 
   return { url, port, server, metrics, expirer, reconciler, stop };
+}
+
+export class UnsafeRedisError extends Error {
+  override name = 'UnsafeRedisError';
+}
+
+async function checkEvictionPolicy(client: RedisClient, config: Config, logger: Logger): Promise<void> {
+  const unsafe = await unsafeEvictionPolicies(client);
+  if (unsafe.length === 0) return;
+  const message =
+    `Redis maxmemory-policy is ${unsafe.join(', ')}: under memory pressure it would evict holds, bookings ` +
+    `or seat counters. Set maxmemory-policy noeviction.`;
+  if (config.REDIS_EVICTION_CHECK === 'refuse') {
+    throw new UnsafeRedisError(`${message} (REDIS_EVICTION_CHECK=warn starts anyway)`);
+  }
+  logger.warn(`WARNING: ${message}`);
+}
+
+/** Re-checks the policy now and then: someone may change it while we run. */
+function watchEvictionPolicy(client: RedisClient, config: Config, logger: Logger) {
+  let safe = true;
+  const timer = setInterval(() => {
+    unsafeEvictionPolicies(client)
+      .then((unsafe) => {
+        if (unsafe.length > 0) logger.warn({ policies: unsafe }, 'Redis may evict keys: set maxmemory-policy noeviction');
+        safe = unsafe.length === 0 || config.REDIS_EVICTION_CHECK === 'warn';
+      })
+      .catch(() => undefined);
+  }, EVICTION_RECHECK_MS).unref();
+  return { safe: () => safe, stop: () => clearInterval(timer) };
 }
 
 async function settledWithin(ms: number, work: (Promise<unknown> | undefined)[]): Promise<void> {

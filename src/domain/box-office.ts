@@ -227,7 +227,7 @@ export class BoxOffice {
         throw new DomainError('hold-booked', { detail: 'This hold is booked; a booked hold cannot be released' });
       case ScriptCode.HoldGone:
         this.countExpired(reply.reclaimed);
-        throw new DomainError('hold-gone', { detail: 'This hold has expired', extensions: { status: 'expired' } });
+        throw new DomainError('hold-gone', { detail: 'This hold has expired', extensions: { hold_status: 'expired' } });
     }
     if (reply.code === ScriptCode.Ok) this.deps.metrics.holdsReleased.inc();
     await this.forgetClientHold(clientId, holdId);
@@ -254,7 +254,7 @@ export class BoxOffice {
         this.countExpired(reply.reclaimed);
         throw new DomainError('hold-gone', {
           detail: `This hold has ${reply.reason === 'expired' ? 'expired' : 'been released'}; hold seats again`,
-          extensions: { status: reply.reason },
+          extensions: { hold_status: reply.reason },
         });
     }
     const replayed = reply.code === ScriptCode.Replay;

@@ -8,11 +8,12 @@ import { isRedisUnavailable } from '../redis/errors.js';
 export const PROBLEM_TYPE_BASE = 'https://box-office.example/problems/';
 
 export const problemBody = (error: DomainError) => ({
+  // Extensions first: they must never overwrite the members RFC 9457 defines.
+  ...error.options.extensions,
   type: `${PROBLEM_TYPE_BASE}${error.code}`,
   title: error.title,
   status: error.status,
   detail: error.options.detail,
-  ...error.options.extensions,
   ...(error.options.errors ? { errors: error.options.errors } : {}),
 });
 

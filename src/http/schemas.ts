@@ -83,7 +83,8 @@ export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unkn
       errors: [{ field: where, message: 'must be a JSON object' }],
     });
   }
-  const result = schema.safeParse(input);
+  // reportInput: without it zod leaves issue.input unset, and every wrong type would read "is required".
+  const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   const errors: FieldError[] = result.error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {

@@ -8,7 +8,7 @@ export function bookingRoutes({ boxOffice, settings }: HttpDeps): Router {
   const router = Router();
 
   router.post('/book', async (req, res) => {
-    const input = parseInput(bookBody, unwrap(req.body ?? {}, 'booking'));
+    const input = parseInput(bookBody, unwrap(req.body === undefined ? {} : req.body, 'booking'));
     const client = clientIdOf(req, settings.clientIdHeader);
     const { booking, replayed } = await boxOffice.book(input.hold_id, input.payment_token, client);
     if (!replayed) res.location(`/bookings/${encodeURIComponent(booking.bookingId)}`);

@@ -11,7 +11,7 @@ export function eventRoutes({ boxOffice, idempotency, settings }: HttpDeps): Rou
 
   router.post('/events', async (req, res) => {
     if (settings.adminToken !== undefined) requireAdmin(req, settings.adminToken);
-    const input = parseInput(createEventBody, unwrap(req.body ?? {}, 'event'));
+    const input = parseInput(createEventBody, unwrap(req.body === undefined ? {} : req.body, 'event'));
     await respondIdempotently(idempotency, req, res, 'events', input, async () => {
       const event = await boxOffice.createEvent({
         name: input.name,

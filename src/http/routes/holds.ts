@@ -11,7 +11,7 @@ export function holdRoutes({ boxOffice, idempotency, settings }: HttpDeps): Rout
   const querySchema = holdQuery(settings);
 
   router.post('/holds', async (req, res) => {
-    const body = parseInput(bodySchema, unwrap(req.body ?? {}, 'hold'));
+    const body = parseInput(bodySchema, unwrap(req.body === undefined ? {} : req.body, 'hold'));
     const query = parseInput(querySchema, req.query, 'query');
     const input = {
       eventId: body.event_id,
@@ -35,7 +35,7 @@ export function holdRoutes({ boxOffice, idempotency, settings }: HttpDeps): Rout
   });
 
   router.delete('/holds/:holdId', async (req, res) => {
-    const body = parseInput(releaseBody, unwrap(req.body ?? {}, 'hold'));
+    const body = parseInput(releaseBody, unwrap(req.body === undefined ? {} : req.body, 'hold'));
     const paymentToken = body.payment_token ?? req.get('Payment-Token');
     const token = parseInput(releaseBody.required(), { payment_token: paymentToken });
     const client = clientIdOf(req, settings.clientIdHeader);
