@@ -58,6 +58,8 @@ const envSchema = z
     HOLD_RECORD_RETENTION_S: positiveInt('HOLD_RECORD_RETENTION_S').default(86_400),
     IDEMPOTENCY_TTL_S: positiveInt('IDEMPOTENCY_TTL_S').default(86_400),
     SHUTDOWN_GRACE_MS: positiveInt('SHUTDOWN_GRACE_MS').default(10_000),
+    /** on SIGTERM, how long /readyz answers 503 while the listener still serves, before it closes */
+    SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60_000).default(500),
     REDIS_APPENDFSYNC: z.enum(['always', 'everysec', 'no']).default('everysec'),
     /** what to do when Redis may evict keys: refuse to start (and be unready), or warn */
     REDIS_EVICTION_CHECK: z.enum(['refuse', 'warn']).default('refuse'),

@@ -44,13 +44,21 @@ async function main() {
   logger.info({ url: service.url, port: service.port }, `box office listening on port ${service.port}`);
 
   let stopping = false;
-  const shutdown = async (signal: string, exitCode = 0) => {
+  let exitCode = 0;
+  const shutdown = async (signal: string, code = 0) => {
+    // A failure while already stopping (an unhandled rejection, say) still makes the exit fatal.
+    exitCode = Math.max(exitCode, code);
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    await service.stop();
-    await stopEmbedded();
-    logger.info('stopped');
+    logger.info({ signal, drainMs: config.SHUTDOWN_DRAIN_MS }, 'shutting down');
+    try {
+      await service.stop({ drainMs: config.SHUTDOWN_DRAIN_MS });
+      await stopEmbedded();
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      exitCode = 1;
+    }
+    logger.info({ exitCode }, 'stopped');
     process.exit(exitCode);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

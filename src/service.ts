@@ -12,7 +12,7 @@ import { startExpiryWorkers, type ExpiryWorkers } from './jobs/expiry-worker.js'
 import { startReconciler, type Reconciler } from './jobs/reconciler.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics/registry.js';
-import { createRedisClient, waitUntilReady, type RedisClient, type RedisTarget } from './redis/client.js';
+import { createRedisClient, dataNodesAnswer, waitUntilReady, type RedisClient, type RedisTarget } from './redis/client.js';
 import { unsafeEvictionPolicies } from './redis/eviction-policy.js';
 import { KeySpace } from './redis/keys.js';
 import { Scripts } from './redis/scripts.js';
@@ -28,7 +28,16 @@ export interface Service {
   metrics: Metrics;
   expirer: HoldExpirer;
   reconciler: Reconciler | null;
-  stop(): Promise<void>;
+  stop(options?: StopOptions): Promise<void>;
+}
+
+export interface StopOptions {
+  /**
+   * How long /readyz answers 503 while the listener still serves, before it closes: a load
+   * balancer notices and stops sending before connections are refused. main.ts passes
+   * SHUTDOWN_DRAIN_MS; in-process callers (tests) default to none.
+   */
+  drainMs?: number;
 }
 
 const READY_TIMEOUT_MS = 15_000;
@@ -121,7 +130,12 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
         })
       : null;
 
-  const server = createServer(app);
+  // While shutting down, every response closes its connection: keep-alive clients (and load
+  // balancers) reconnect elsewhere, and closing does not wait for idle keep-alive timeouts.
+  const server = createServer((req, res) => {
+    if (shuttingDown) res.setHeader('Connection', 'close');
+    app(req, res);
+  });
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 65_000;
@@ -131,9 +145,10 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
-  const stop = async () => {
+  const stop = async ({ drainMs = 0 }: StopOptions = {}) => {
     shuttingDown = true;
     evictionWatch.stop();
+    if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs));
     // Stop taking connections, let in-flight requests finish, then drop what is left.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
@@ -188,7 +203,8 @@ async function settledWithin(ms: number, work: (Promise<unknown> | undefined)[])
 
 async function ping(client: RedisClient): Promise<boolean> {
   try {
-    return (await client.ping()) === 'PONG';
+    // On a Cluster a plain PING reaches one node at random: every master must answer.
+    return await dataNodesAnswer(client);
   } catch {
     return false;
   }

@@ -3,6 +3,7 @@
 
 export const problemCatalogue = {
   'bad-json': { status: 400, title: 'Body is not valid JSON' },
+  'bad-request': { status: 400, title: 'Request cannot be read' },
   'invalid-request': { status: 422, title: 'Request is invalid' },
   'body-too-large': { status: 413, title: 'Body is too large' },
   'unsupported-media-type': { status: 415, title: 'Body must be JSON' },

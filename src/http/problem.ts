@@ -41,12 +41,28 @@ function fromBodyParser(error: { status?: number; type?: string }): DomainError 
   return new DomainError(code, { detail });
 }
 
+/**
+ * Other client errors Express raises before a handler runs: a path segment that is not
+ * valid percent-encoding (a URIError with status 400), a body that cannot be decoded (e.g.
+ * `Content-Encoding: gzip` over bytes that are not gzip). Bad input, so never a 500.
+ */
+function fromExpress(error: { status?: number; expose?: boolean }): DomainError | null {
+  if (error?.status !== 400) return null;
+  if (error instanceof URIError) {
+    return new DomainError('bad-request', { detail: 'The request path is not valid percent-encoding' });
+  }
+  if (error.expose !== true) return null;
+  return new DomainError('bad-request', { detail: 'The request body cannot be decoded' });
+}
+
 export function problemHandler(onUnexpected: (error: unknown) => void): ErrorRequestHandler {
   return (error, _req, res, next) => {
     if (res.headersSent) return next(error);
     if (error instanceof DomainError) return sendProblem(res, error);
     const fromParser = fromBodyParser(error as { status?: number; type?: string });
     if (fromParser) return sendProblem(res, fromParser);
+    const fromRouter = fromExpress(error as { status?: number; expose?: boolean });
+    if (fromRouter) return sendProblem(res, fromRouter);
     if (isRedisUnavailable(error)) {
       return sendProblem(
         res,

@@ -38,6 +38,9 @@ export function createRedisClient(target: RedisTarget, options: ClientOptions): 
     clusterRetryStrategy: reconnectDelay,
     redisOptions: common,
     slotsRefreshTimeout: 2_000,
+    // ioredis drops a master it lost from its pool and, without this, only takes it back
+    // when a command happens to be redirected: readiness would not see it return.
+    slotsRefreshInterval: 5_000,
   };
   return new Cluster(target.nodes, clusterOptions);
 }
@@ -65,4 +68,22 @@ export function waitUntilReady(client: RedisClient, timeoutMs: number): Promise<
 /** The nodes that hold data: the one server, or every Cluster master. */
 export function dataNodes(client: RedisClient): Redis[] {
   return client instanceof Cluster ? client.nodes('master') : [client];
+}
+
+/**
+ * True when every node that holds data answers PING. On a Cluster that is every master the
+ * slot map names: a lost master leaves ioredis's pool, so the pool alone looks healthy.
+ */
+export async function dataNodesAnswer(client: RedisClient): Promise<boolean> {
+  const nodes = dataNodes(client);
+  if (nodes.length === 0) return false;
+  if (client instanceof Cluster) {
+    const connected = new Set(nodes.map((node) => `${node.options.host}:${node.options.port}`));
+    for (let slot = 0; slot < 16_384; slot++) {
+      const owner = client.slots[slot]?.[0];
+      if (!owner || !connected.has(owner)) return false;
+    }
+  }
+  const replies = await Promise.all(nodes.map((node) => node.ping()));
+  return replies.every((reply) => reply === 'PONG');
 }

@@ -22,6 +22,11 @@ export interface EmbeddedRedisOptions {
   port?: number;
   /** extra `--name value` arguments */
   extraArgs?: string[];
+  /**
+   * Run in its own process group, so a Ctrl-C in the terminal does not reach it: the
+   * caller stops it (stop()) after whatever still needs it.
+   */
+  detached?: boolean;
 }
 
 export class RedisServerMissingError extends Error {
@@ -62,7 +67,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Pr
     ...persistence,
     ...(options.extraArgs ?? []),
   ];
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000)));
   child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000)));
