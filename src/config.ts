@@ -65,6 +65,11 @@ const envSchema = z
     REDIS_EVICTION_CHECK: z.enum(['refuse', 'warn']).default('refuse'),
     DATA_DIR: z.string().min(1).default('.data'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    /** one log line per request (info; warn for 5xx); false keeps only the service's own lines */
+    LOG_REQUESTS: z
+      .enum(['true', 'false'], { error: 'LOG_REQUESTS must be true or false' })
+      .default('true')
+      .transform((text) => text === 'true'),
   })
   .refine((env) => env.HOLD_TTL_DEFAULT_S <= env.HOLD_TTL_MAX_S, {
     message: 'HOLD_TTL_DEFAULT_S must not exceed HOLD_TTL_MAX_S',

@@ -1,13 +1,18 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
-export type { Logger };
+export type { DestinationStream, Logger };
 
-/** JSON lines on stdout. Payment tokens never reach a log: nothing logs request bodies. */
-export function createLogger(level: string): Logger {
-  return pino({
+/**
+ * JSON lines on stdout (or `destination`: tests capture lines in memory). Payment tokens
+ * never reach a log: nothing logs request bodies or headers, and `payment_token` fields are
+ * redacted in case one is ever passed in by mistake.
+ */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = {
     level,
     base: { service: 'box-office' },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: ['payment_token', '*.payment_token', 'req.headers.authorization'], censor: '[redacted]' },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

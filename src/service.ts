@@ -11,6 +11,7 @@ import { ExpiryQueues } from './jobs/expiry-queue.js';
 import { startExpiryWorkers, type ExpiryWorkers } from './jobs/expiry-worker.js';
 import { startReconciler, type Reconciler } from './jobs/reconciler.js';
 import type { Logger } from './logger.js';
+import { overdueExpiryJobs } from './metrics/expiry-backlog.js';
 import { Metrics } from './metrics/registry.js';
 import { createRedisClient, dataNodesAnswer, waitUntilReady, type RedisClient, type RedisTarget } from './redis/client.js';
 import { unsafeEvictionPolicies } from './redis/eviction-policy.js';
@@ -67,10 +68,15 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
 
   const keys = new KeySpace(config.KEY_PREFIX);
   const scripts = new Scripts(commands);
-  const metrics = new Metrics(() => readSeatTotals(commands, keys));
   // The queue shares the request-path connection, so adding a job fails fast too.
   const expiryShards = config.EXPIRY_QUEUES ?? (target.kind === 'cluster' ? 8 : 1);
   const expiryQueue = new ExpiryQueues(commands, keys.queuePrefix(), expiryShards);
+  let shuttingDown = false;
+  const isReady = async () => !shuttingDown && evictionWatch.safe() && (await ping(commands));
+  const metrics = new Metrics(() => readSeatTotals(commands, keys), {
+    ready: isReady,
+    overdueExpiryJobs: () => overdueExpiryJobs(commands, expiryQueue.queues),
+  });
   const expirer = new HoldExpirer(commands, scripts, keys, metrics);
   const boxOffice = new BoxOffice({
     client: commands,
@@ -91,7 +97,6 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       logger.warn({ holdId, err: String(error) }, 'expiry job not scheduled; the reconciler will expire the hold'),
   });
 
-  let shuttingDown = false;
   const app = createApp({
     boxOffice,
     idempotency: new IdempotencyStore(commands, keys, config.IDEMPOTENCY_TTL_S),
@@ -104,8 +109,10 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       trustProxyHops: config.TRUST_PROXY_HOPS,
       clientIdHeader: config.CLIENT_ID_HEADER,
     },
-    isReady: async () => !shuttingDown && evictionWatch.safe() && (await ping(commands)),
-    onUnexpectedError: (error) => logger.error({ err: error }, 'unexpected error'),
+    isReady,
+    logger,
+    logRequests: config.LOG_REQUESTS,
+    onUnexpectedError: (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error'),
   });
 
   const worker: ExpiryWorkers | null =

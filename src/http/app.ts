@@ -2,7 +2,9 @@ import express, { type Express } from 'express';
 import { DomainError } from '../domain/errors.js';
 import type { HttpDeps } from './deps.js';
 import { jsonBody } from './json-body.js';
+import type { Logger } from '../logger.js';
 import { problemHandler, sendProblem } from './problem.js';
+import { requestLog } from './request-log.js';
 import { requestMetrics } from './request-metrics.js';
 import { bookingRoutes } from './routes/bookings.js';
 import { eventRoutes } from './routes/events.js';
@@ -10,7 +12,10 @@ import { holdRoutes } from './routes/holds.js';
 import { operationsRoutes, type OperationsDeps } from './routes/operations.js';
 
 export interface AppDeps extends HttpDeps, OperationsDeps {
-  onUnexpectedError(error: unknown): void;
+  logger: Logger;
+  /** one log line per request (LOG_REQUESTS) */
+  logRequests: boolean;
+  onUnexpectedError(error: unknown, requestId: string | undefined): void;
 }
 
 /** Paths the API serves, with their methods, for 405 answers. */
@@ -29,6 +34,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('trust proxy', deps.settings.trustProxyHops);
 
+  app.use(requestLog({ logger: deps.logger, enabled: deps.logRequests }));
   app.use(requestMetrics(deps.metrics));
   app.use(operationsRoutes(deps));
   app.use(jsonBody);

@@ -55,7 +55,10 @@ function fromExpress(error: { status?: number; expose?: boolean }): DomainError 
   return new DomainError('bad-request', { detail: 'The request body cannot be decoded' });
 }
 
-export function problemHandler(onUnexpected: (error: unknown) => void): ErrorRequestHandler {
+/** `onUnexpected` gets the request id too, so a bug's log line can be found from the request's. */
+export function problemHandler(
+  onUnexpected: (error: unknown, requestId: string | undefined) => void,
+): ErrorRequestHandler {
   return (error, _req, res, next) => {
     if (res.headersSent) return next(error);
     if (error instanceof DomainError) return sendProblem(res, error);
@@ -69,7 +72,7 @@ export function problemHandler(onUnexpected: (error: unknown) => void): ErrorReq
         new DomainError('redis-unavailable', { detail: 'Redis did not answer in time', retryAfterS: 1 }),
       );
     }
-    onUnexpected(error);
+    onUnexpected(error, res.locals.requestId as string | undefined);
     sendProblem(res, new DomainError('internal', { detail: 'An unexpected error occurred' }));
   };
 }

@@ -1,13 +1,13 @@
 import type { RequestHandler } from 'express';
 import type { Metrics } from '../metrics/registry.js';
+import { routePattern } from './route-pattern.js';
 
 /** Observes every request's duration, labelled by route pattern (never by id). */
 export function requestMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const stopTimer = metrics.httpDuration.startTimer();
     res.once('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      stopTimer({ method: req.method, route, status: String(res.statusCode) });
+      stopTimer({ method: req.method, route: routePattern(req), status: String(res.statusCode) });
     });
     next();
   };

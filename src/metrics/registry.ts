@@ -18,6 +18,14 @@ export interface SeatTotals {
   activeHolds: number;
 }
 
+/** Read at scrape time. A probe left out means its gauge is not exported. */
+export interface ScrapeProbes {
+  /** true while GET /readyz would answer 200 (Redis answers, not shutting down) */
+  ready?: () => Promise<boolean>;
+  /** expiry jobs that are due but no worker has picked up, over all expiry queues */
+  overdueExpiryJobs?: () => Promise<number>;
+}
+
 export class Metrics {
   readonly registry = new Registry();
 
@@ -65,7 +73,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(readSeatTotals: () => Promise<SeatTotals | null>) {
+  constructor(readSeatTotals: () => Promise<SeatTotals | null>, probes: ScrapeProbes = {}) {
     collectDefaultMetrics({ register: this.registry, prefix: 'boxoffice_' });
     // Seat gauges describe all events, so they are read from Redis at scrape time (once
     // per scrape for both gauges); every instance reports the same values, so aggregate
@@ -99,5 +107,29 @@ export class Metrics {
         if (totals) this.set(totals.activeHolds);
       },
     });
+    const { ready, overdueExpiryJobs } = probes;
+    if (ready) {
+      // /readyz as a number: dashboards and alerts see Redis trouble without probing it.
+      new Gauge({
+        name: 'boxoffice_ready',
+        help: '1 while this instance is ready (Redis answers, not shutting down), else 0',
+        registers: [this.registry],
+        async collect() {
+          this.set((await ready().catch(() => false)) ? 1 : 0);
+        },
+      });
+    }
+    if (overdueExpiryJobs) {
+      // Grows when no expiry worker runs or workers fall behind. Global like the seat gauges.
+      new Gauge({
+        name: 'boxoffice_expiry_jobs_overdue',
+        help: 'Expiry jobs waiting for a worker or over a second past due, over all expiry queues',
+        registers: [this.registry],
+        async collect() {
+          // Unknown (Redis trouble) is NaN rather than a stale count: it never fires an alert.
+          this.set(await overdueExpiryJobs().catch(() => Number.NaN));
+        },
+      });
+    }
   }
 }

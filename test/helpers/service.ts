@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type DestinationStream } from '../../src/logger.js';
 import { startService, type Service } from '../../src/service.js';
 import { Api } from './api.js';
 import { sharedRedis } from './redis.js';
@@ -18,7 +18,15 @@ export interface TestService {
 
 export const randomPrefix = () => `t${randomBytes(5).toString('hex')}`;
 
-export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+export interface TestServiceOptions {
+  /** where the service's log lines go (default stdout); tests capture them with this */
+  logDestination?: DestinationStream;
+}
+
+export async function startTestService(
+  env: Record<string, string> = {},
+  options: TestServiceOptions = {},
+): Promise<TestService> {
   const redisUrl = env.REDIS_URL ?? env.REDIS_CLUSTER_NODES ? env.REDIS_URL : (await sharedRedis()).url;
   const prefix = env.KEY_PREFIX ?? randomPrefix();
   const config = loadConfig({
@@ -30,6 +38,6 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
     KEY_PREFIX: prefix,
   });
-  const service = await startService(config, createLogger(config.LOG_LEVEL));
+  const service = await startService(config, createLogger(config.LOG_LEVEL, options.logDestination));
   return { service, api: new Api(service.url), config, prefix, stop: () => service.stop() };
 }

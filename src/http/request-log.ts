@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Logger } from '../logger.js';
+import { routePattern } from './route-pattern.js';
+
+// One JSON line per request, written when the response is done. It carries only what is
+// safe and bounded: the request id, method, route pattern, status and duration. Never the
+// URL (its query may hold anything), headers (Payment-Token, Authorization) or bodies
+// (payment tokens go both ways), so no secret can reach a log through this line.
+//
+// It runs on every request, POST /holds included, so it stays small: no child logger, no
+// serializers, one logger call; and with logging off only the request id is handled.
+
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+
+/** An incoming id is kept only if it is short and plain: it goes into logs and a header. */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:+=/-]{1,128}$/;
+
+export interface RequestLogOptions {
+  logger: Logger;
+  /** false: no request lines (ids are still issued and echoed) */
+  enabled: boolean;
+}
+
+export function requestIdOf(header: string | undefined): string {
+  return header !== undefined && SANE_REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+export function requestLog({ logger, enabled }: RequestLogOptions): RequestHandler {
+  return (req, res, next) => {
+    const requestId = requestIdOf(req.get(REQUEST_ID_HEADER));
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    res.locals.requestId = requestId;
+    // Checked per request, so a level changed at run time (logger.level = …) applies at once.
+    if (!enabled || !logger.isLevelEnabled('warn')) return next();
+
+    const started = performance.now();
+    // 'close' comes once per response, also when the client hung up before it was sent.
+    res.once('close', () => {
+      const line = {
+        requestId,
+        method: req.method,
+        route: routePattern(req),
+        // A client that hung up before the answer was sent got no status at all.
+        status: res.headersSent ? res.statusCode : null,
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+        // The client left early: the answer was never sent, or was sent to nobody.
+        ...(res.writableFinished && !req.readableAborted ? {} : { aborted: true }),
+      };
+      // Server-side failures at warn, so LOG_LEVEL=warn keeps exactly the requests that failed.
+      if (line.status !== null && line.status >= 500) logger.warn(line, 'request failed');
+      else logger.info(line, 'request');
+    });
+    next();
+  };
+}

@@ -1,0 +1,53 @@
+import { expect } from 'chai';
+import { eventually } from '../helpers/eventually.js';
+import { startRedis } from '../helpers/redis.js';
+import { startTestService, type TestService } from '../helpers/service.js';
+
+// The gauges read at scrape time for dashboards and alerts: readiness and the expiry backlog.
+
+/** The value of an unlabelled sample on a /metrics page (NaN when it is missing). */
+async function sample(app: TestService, name: string): Promise<number> {
+  const page: string = (await app.api.get('/metrics')).body;
+  const line = page.split('\n').find((text) => text.startsWith(`${name} `));
+  return line ? Number(line.slice(name.length + 1)) : Number.NaN;
+}
+
+describe('scrape-time gauges', () => {
+  it('boxoffice_ready is 1 while Redis answers and 0 once it is gone', async () => {
+    const redis = await startRedis({ local: true });
+    const app = await startTestService({ REDIS_URL: redis.url, SHUTDOWN_GRACE_MS: '500' });
+    try {
+      expect(await sample(app, 'boxoffice_ready')).to.equal(1);
+      await redis.stop();
+      expect(await sample(app, 'boxoffice_ready')).to.equal(0);
+      // The backlog cannot be read either: NaN, so no stale count can fire an alert.
+      expect(await sample(app, 'boxoffice_expiry_jobs_overdue')).to.be.NaN;
+    } finally {
+      await app.stop();
+      await redis.stop();
+    }
+  });
+
+  it('boxoffice_expiry_jobs_overdue counts past-due jobs while no worker runs, and drops to 0 when one does', async () => {
+    // No worker and no reconciler: nothing moves the jobs on.
+    const idle = await startTestService({ EXPIRY_WORKER: 'off', RECONCILE_INTERVAL_MS: '0' });
+    let worker: TestService | undefined;
+    try {
+      expect(await sample(idle, 'boxoffice_expiry_jobs_overdue')).to.equal(0);
+      const eventId = await idle.api.createEvent(10);
+      for (const ttl of [1, 1, 300]) expect((await idle.api.hold(eventId, 1, { ttl })).status).to.equal(201);
+      // Both 1 s holds are overdue once their grace has passed; the 300 s one never counts.
+      await eventually(async () => expect(await sample(idle, 'boxoffice_expiry_jobs_overdue')).to.equal(2), {
+        timeoutMs: 15_000,
+      });
+
+      worker = await startTestService({ KEY_PREFIX: idle.prefix });
+      await eventually(async () => expect(await sample(idle, 'boxoffice_expiry_jobs_overdue')).to.equal(0), {
+        timeoutMs: 15_000,
+      });
+    } finally {
+      await worker?.stop();
+      await idle.stop();
+    }
+  });
+});
