@@ -37,6 +37,12 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ HOLD_RATE_LIMIT: '20/s' }).HOLD_RATE_LIMIT).to.deep.equal({ limit: 20, windowMs: 1_000 });
   });
 
+  it('logs requests unless LOG_REQUESTS=false', () => {
+    expect(loadConfig({}).LOG_REQUESTS).to.equal(true);
+    expect(loadConfig({ LOG_REQUESTS: 'true' }).LOG_REQUESTS).to.equal(true);
+    expect(loadConfig({ LOG_REQUESTS: 'false' }).LOG_REQUESTS).to.equal(false);
+  });
+
   const badValues: [string, Record<string, string>][] = [
     ['PORT', { PORT: 'eighty' }],
     ['PORT', { PORT: '70000' }],
@@ -48,6 +54,7 @@ describe('configuration from the environment', () => {
     ['HOLD_RATE_LIMIT', { HOLD_RATE_LIMIT: '10 per second' }],
     ['MAX_ACTIVE_HOLDS_PER_CLIENT', { MAX_ACTIVE_HOLDS_PER_CLIENT: '-1' }],
     ['REDIS_URL', { REDIS_URL: 'redis://a:1', REDIS_CLUSTER_NODES: 'b:2' }],
+    ['LOG_REQUESTS', { LOG_REQUESTS: 'yes' }],
   ];
   for (const [variable, env] of badValues) {
     it(`refuses a bad ${variable} (${JSON.stringify(env)}) with a message naming it`, () => {
