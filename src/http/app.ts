@@ -6,7 +6,9 @@ import type { Logger } from '../logger.js';
 import { problemHandler, sendProblem } from './problem.js';
 import { requestLog } from './request-log.js';
 import { requestMetrics } from './request-metrics.js';
+import { buildOpenApiDocument } from './openapi/document.js';
 import { bookingRoutes } from './routes/bookings.js';
+import { docsRoutes } from './routes/docs.js';
 import { eventRoutes } from './routes/events.js';
 import { holdRoutes } from './routes/holds.js';
 import { operationsRoutes, type OperationsDeps } from './routes/operations.js';
@@ -39,6 +41,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(operationsRoutes(deps));
   app.use(jsonBody);
   app.use(eventRoutes(deps), holdRoutes(deps), bookingRoutes(deps));
+  // After the API's routes, so API requests never reach it; the document is built once, here.
+  app.use(docsRoutes(buildOpenApiDocument(deps.settings)));
 
   app.use((req, res) => {
     const allowed = ALLOWED_METHODS.find(([pattern]) => pattern.test(req.path))?.[1];

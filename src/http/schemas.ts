@@ -19,11 +19,17 @@ const idField = z
 
 const seatCount = (max: number) => z.number().int().min(1).max(max);
 
-export const createEventBody = z.strictObject({
-  name: z.string().min(1).max(200),
-  total_seats: seatCount(1_000_000),
-  max_per_hold: seatCount(1_000_000).optional(),
-});
+// An `id` in .meta() names the schema's component in the OpenAPI document (openapi/).
+
+export const createEventBody = z
+  .strictObject({
+    name: z.string().min(1).max(200),
+    total_seats: seatCount(1_000_000),
+    max_per_hold: seatCount(1_000_000)
+      .optional()
+      .meta({ description: "the most seats one hold may take; the service's MAX_QTY_PER_HOLD applies when lower" }),
+  })
+  .meta({ id: 'CreateEventRequest' });
 
 export const holdBody = (limits: Limits) =>
   z.strictObject({
@@ -33,9 +39,13 @@ export const holdBody = (limits: Limits) =>
       .int()
       .min(1)
       .max(limits.maxQtyPerHold, { error: `must be at most ${limits.maxQtyPerHold} (seats per hold)` }),
-    ttl: z.number().int().min(1).max(limits.holdTtlMaxS).optional(),
-    partial: z.boolean().optional(),
-  });
+    ttl: z.number().int().min(1).max(limits.holdTtlMaxS).optional().meta({ description: 'seconds the hold lasts' }),
+    partial: z
+      .boolean()
+      .optional()
+      .meta({ description: 'true: take what is left when fewer seats are left than asked for; false (default): all or nothing' }),
+  })
+  .meta({ id: 'CreateHoldRequest' });
 
 /** The FastAPI seed's query parameters: `hold_ttl` in minutes, `allot_partial`. */
 export const holdQuery = (limits: Limits) =>
@@ -45,21 +55,27 @@ export const holdQuery = (limits: Limits) =>
       .regex(/^\d+$/, 'must be a whole number of minutes')
       .transform(Number)
       .pipe(z.number().int().min(1).max(Math.floor(limits.holdTtlMaxS / 60), 'is above the longest hold'))
-      .optional(),
+      .optional()
+      .meta({ description: 'whole minutes; the same as `ttl` (seconds) in the body, which wins' }),
     allot_partial: z
       .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
       .transform((flag) => flag === 'true' || flag === '1')
-      .optional(),
+      .optional()
+      .meta({ description: 'the same as `partial` in the body, which wins' }),
   });
 
-export const bookBody = z.strictObject({
-  hold_id: idField,
-  payment_token: z.string().min(1).max(MAX_ID_LENGTH),
-});
+export const bookBody = z
+  .strictObject({
+    hold_id: idField,
+    payment_token: z.string().min(1).max(MAX_ID_LENGTH),
+  })
+  .meta({ id: 'BookRequest' });
 
-export const releaseBody = z.strictObject({
-  payment_token: z.string().min(1).max(MAX_ID_LENGTH).optional(),
-});
+export const releaseBody = z
+  .strictObject({
+    payment_token: z.string().min(1).max(MAX_ID_LENGTH).optional(),
+  })
+  .meta({ id: 'ReleaseHoldRequest' });
 
 export type Wrapper = 'event' | 'hold' | 'booking';
 

@@ -1,5 +1,6 @@
 // A small HTTP client over fetch for tests: every call returns status, headers and the
-// parsed body, whatever the status.
+// parsed body, whatever the status. An optional hook sees every answer first (the OpenAPI
+// conformance check uses it); when the hook throws, the call fails.
 
 export interface ApiResponse<Body = any> {
   status: number;
@@ -14,8 +15,15 @@ export interface RequestOptions {
   raw?: string;
 }
 
+export interface ResponseHook {
+  (exchange: { method: string; path: string } & ApiResponse): void;
+}
+
 export class Api {
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    private readonly onResponse?: ResponseHook,
+  ) {}
 
   get = (path: string, options?: RequestOptions) => this.request('GET', path, undefined, options);
   post = (path: string, body?: unknown, options?: RequestOptions) => this.request('POST', path, body, options);
@@ -32,7 +40,9 @@ export class Api {
     const contentType = response.headers.get('content-type') ?? '';
     let parsed: unknown = text;
     if (contentType.includes('json') && text.length > 0) parsed = JSON.parse(text);
-    return { status: response.status, headers: response.headers, body: parsed, contentType };
+    const result = { status: response.status, headers: response.headers, body: parsed, contentType };
+    this.onResponse?.({ method, path, ...result });
+    return result;
   }
 
   async createEvent(totalSeats: number, extra: Record<string, unknown> = {}): Promise<string> {

@@ -3,10 +3,13 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger, type DestinationStream } from '../../src/logger.js';
 import { startService, type Service } from '../../src/service.js';
 import { Api } from './api.js';
+import { buildOpenApiDocument } from '../../src/http/openapi/document.js';
+import { OpenApiConformance } from './openapi-conformance.js';
 import { sharedRedis } from './redis.js';
 
 // Runs the real service on port 0 over real HTTP, with a random key prefix of its own
-// (several instances of one test pass the same prefix to share state).
+// (several instances of one test pass the same prefix to share state). Every answer its
+// Api gets is checked against the instance's own OpenAPI document.
 
 export interface TestService {
   service: Service;
@@ -15,6 +18,21 @@ export interface TestService {
   prefix: string;
   stop(): Promise<void>;
 }
+
+/**
+ * The document an instance with this configuration serves, built here rather than fetched:
+ * a request to GET /openapi.json would show in the logs that tests count.
+ * test/http/openapi.test.ts checks that it equals the served one.
+ */
+export const openApiDocumentOf = (config: Config) =>
+  buildOpenApiDocument({
+    maxQtyPerHold: config.MAX_QTY_PER_HOLD,
+    holdTtlMaxS: config.HOLD_TTL_MAX_S,
+    holdTtlDefaultS: config.HOLD_TTL_DEFAULT_S,
+    adminToken: config.ADMIN_TOKEN,
+    trustProxyHops: config.TRUST_PROXY_HOPS,
+    clientIdHeader: config.CLIENT_ID_HEADER,
+  });
 
 export const randomPrefix = () => `t${randomBytes(5).toString('hex')}`;
 
@@ -39,5 +57,7 @@ export async function startTestService(
     KEY_PREFIX: prefix,
   });
   const service = await startService(config, createLogger(config.LOG_LEVEL, options.logDestination));
-  return { service, api: new Api(service.url), config, prefix, stop: () => service.stop() };
+  const conformance = OpenApiConformance.for(openApiDocumentOf(config));
+  const api = new Api(service.url, (exchange) => conformance.check(exchange));
+  return { service, api, config, prefix, stop: () => service.stop() };
 }
