@@ -153,7 +153,8 @@ async function usedMemory(admin: Redis): Promise<number> {
 
 /** Holds that all expire in the same second: how long until every one is processed. */
 async function expiryDrain(serviceUrl: string, admin: Redis, holdsPerSecond: number) {
-  const queue = new Queue(EXPIRY_QUEUE_NAME, { connection: admin.duplicate(), prefix: PREFIX });
+  const connection = admin.duplicate();
+  const queue = new Queue(EXPIRY_QUEUE_NAME, { connection, prefix: PREFIX });
   // Holds made earlier (ttl 900) keep their delayed jobs: only jobs above this line count.
   const delayedBefore = await queue.getDelayedCount();
   const { event_id: eventId } = await post(`${serviceUrl}/events`, { name: 'expiry', total_seats: 1_000_000 });
@@ -171,7 +172,8 @@ async function expiryDrain(serviceUrl: string, admin: Redis, holdsPerSecond: num
   const allDueAt = dueAt + 1000;
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, allDueAt - Date.now()) + 100));
   const readStarted = performance.now();
-  const snapshot = await (await fetch(`${serviceUrl}/events/${eventId}`)).json();
+  const read = await fetch(`${serviceUrl}/events/${eventId}`);
+  const snapshot = await read.json();
   const readMs = Math.round(performance.now() - readStarted);
 
   let pending = Infinity;
@@ -183,11 +185,12 @@ async function expiryDrain(serviceUrl: string, admin: Redis, holdsPerSecond: num
   }
   const drainedMs = Date.now() - allDueAt;
   await queue.close();
+  connection.disconnect();
   return {
     holds: created.ok,
     createdBeforeDue: createdBy < dueAt,
     drainedMs: pending === 0 ? drainedMs : null,
-    firstReadAfterDue: { held: snapshot.held, available: snapshot.available, latencyMs: readMs },
+    firstReadAfterDue: { status: read.status, held: snapshot.held, available: snapshot.available, latencyMs: readMs, ...(read.ok ? {} : { problem: snapshot }) },
   };
 }
 

@@ -27,18 +27,19 @@ export function shardOfHold(holdId: string, shards: number): number {
   return createHash('md5').update(eventId).digest().readUInt32BE(0) % shards;
 }
 
-export const expiryJobOptions = {
-  removeOnComplete: true,
-  removeOnFail: true,
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 200 },
-} as const;
+// Every option is stored in every job's hash, so only what changes behaviour is set. One
+// attempt: a job whose expiry fails (Redis trouble) is dropped, and the reconciler, which
+// sweeps every past-due hold every few seconds, expires the hold instead.
+export const expiryJobOptions = { removeOnComplete: true, removeOnFail: true } as const;
+
+/** The events stream feeds QueueEvents listeners, which nothing here uses: keep it short. */
+const EVENTS_STREAM_MAX_LEN = 100;
 
 export class ExpiryQueues implements ExpiryScheduler {
   readonly queues: Queue[];
 
   constructor(connection: RedisClient, prefix: string, shards: number) {
-    this.queues = expiryQueueNames(shards).map((name) => new Queue(name, { connection, prefix }));
+    this.queues = expiryQueueNames(shards).map((name) => new Queue(name, { connection, prefix, streams: { events: { maxLen: EVENTS_STREAM_MAX_LEN } } }));
   }
 
   async schedule(holdId: string, delayMs: number): Promise<void> {

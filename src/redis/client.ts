@@ -21,7 +21,10 @@ const reconnectDelay = (attempt: number) => Math.min(50 * attempt, 1_000);
 export function createRedisClient(target: RedisTarget, options: ClientOptions): RedisClient {
   const perRole: RedisOptions =
     options.role === 'requests'
-      ? { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: options.commandTimeoutMs }
+      ? // No auto-pipelining: it keeps one pipeline in flight at a time, so while Redis stalls
+        // a command can wait out the previous pipeline's timeout before its own, doubling the
+        // time to a 503 (measured: 1 s instead of 0.5 s), for a few percent of throughput.
+        { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: options.commandTimeoutMs }
       : { enableOfflineQueue: true, maxRetriesPerRequest: null };
   const common: RedisOptions = {
     ...perRole,

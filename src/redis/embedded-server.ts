@@ -64,6 +64,9 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Pr
     '--save', '',
     '--maxmemory-policy', 'noeviction',
     '--protected-mode', 'yes',
+    // A hold's BullMQ job hash has values above the default 64 B (its options): with this
+    // it stays a compact listpack instead of a hash table, ~300 B less per active hold.
+    '--hash-max-listpack-value', '256',
     ...persistence,
     ...(options.extraArgs ?? []),
   ];
