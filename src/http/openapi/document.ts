@@ -62,9 +62,7 @@ export function buildOpenApiDocument(settings: HttpSettings): oas31.OpenAPIObjec
   const clientIdHeader = settings.clientIdHeader
     ? { [settings.clientIdHeader]: z.string().optional().meta({ description: 'names the client for the per-client hold limits' }) }
     : {};
-  const createEvent = createEventBody;
   const createHold = holdBody(settings);
-  const book = bookBody;
 
   const operations: Record<string, Record<string, ZodOpenApiOperationObject>> = {
     '/events': {
@@ -74,7 +72,7 @@ export function buildOpenApiDocument(settings: HttpSettings): oas31.OpenAPIObjec
         summary: 'Create an event',
         ...(settings.adminToken !== undefined ? { security: [{ adminToken: [] }] } : {}),
         requestParams: { header: z.object({ 'Idempotency-Key': idempotencyKeyHeader }) },
-        requestBody: jsonBody(flatOrWrapped(createEvent, 'event'), {
+        requestBody: jsonBody(flatOrWrapped(createEventBody, 'event'), {
           flat: { name: 'Concert', total_seats: 100 },
           rails: { event: { name: 'Demo', total_seats: 5, max_per_hold: 4 } },
         }),
@@ -191,7 +189,7 @@ export function buildOpenApiDocument(settings: HttpSettings): oas31.OpenAPIObjec
         summary: 'Book a hold (idempotent per hold)',
         description: 'The first success is a 201; every retry for the same hold and token gets the same booking with 200.',
         requestParams: { header: z.object(clientIdHeader) },
-        requestBody: jsonBody(flatOrWrapped(book, 'booking'), {
+        requestBody: jsonBody(flatOrWrapped(bookBody, 'booking'), {
           flat: { hold_id: 'HOLD_ID', payment_token: 'PAYMENT_TOKEN' },
           rails: { booking: { hold_id: 'HOLD_ID', payment_token: 'PAYMENT_TOKEN' } },
         }),

@@ -29,8 +29,10 @@ const extensionsByCode: Partial<Record<ProblemCode, z.ZodRawShape>> = {
   'hold-gone': { hold_status: z.enum(['expired', 'released']) },
 };
 
-/** Answers that carry `Retry-After` every time (a replayed 429 does not, so it is not here). */
+/** Answers that carry `Retry-After` every time. */
 const alwaysRetryAfter = new Set<ProblemCode>(['redis-unavailable', 'shutting-down', 'idempotency-in-flight']);
+/** ...and those that carry it unless they are an Idempotency-Key replay (stored without headers). */
+const usuallyRetryAfter = new Set<ProblemCode>(['too-many-holds', 'rate-limited']);
 
 export const problemTypeUri = (code: ProblemCode) => `${PROBLEM_TYPE_BASE}${code}`;
 
@@ -71,7 +73,7 @@ export function problemResponse(group: ProblemCode[], headers: Record<string, z.
   const [first, ...rest] = schemas;
   if (!first) throw new Error('problemResponse needs at least one problem code');
   const needsRetryAfter = group.every((code) => alwaysRetryAfter.has(code));
-  const mayRetryAfter = group.some((code) => alwaysRetryAfter.has(code) || code === 'too-many-holds' || code === 'rate-limited');
+  const mayRetryAfter = group.some((code) => alwaysRetryAfter.has(code) || usuallyRetryAfter.has(code));
   const allHeaders: Record<string, z.ZodType> = {
     ...(mayRetryAfter ? { 'Retry-After': needsRetryAfter ? retryAfter : retryAfter.optional() } : {}),
     ...headers,
