@@ -13,7 +13,8 @@
 -- ARGV[8] the service's per-hold seat limit
 -- Returns {1, qty, expires_at_ms, reclaimed}
 --         {-1}                              event not found
---         {-2, available, reclaimed}        not enough seats
+--         {-2, available, reclaimed, more_due}  not enough seats; more_due is 1 when past-due
+--                                           holds remain beyond this call's batch
 --         {-3, limit}                       qty above the event's per-hold limit
 --@include serverTime
 --@include reclaimExpired
@@ -33,7 +34,8 @@ if requested > limit then
 end
 
 local now = serverTimeMs()
-local reclaimed = #reclaimExpired(KEYS[1], KEYS[2], KEYS[3], now, tonumber(ARGV[7]))
+local batch = tonumber(ARGV[7])
+local reclaimed = #reclaimExpired(KEYS[1], KEYS[2], KEYS[3], now, batch)
 local available = tonumber(event[1])
 if reclaimed > 0 then
   available = tonumber(redis.call('HGET', KEYS[1], 'available'))
@@ -42,7 +44,11 @@ end
 local qty = requested
 if available < requested then
   if ARGV[3] ~= '1' or available == 0 then
-    return {-2, available, reclaimed}
+    local moreDue = 0
+    if reclaimed == batch and redis.call('ZCOUNT', KEYS[2], '-inf', now) > 0 then
+      moreDue = 1
+    end
+    return {-2, available, reclaimed, moreDue}
   end
   qty = available
 end

@@ -1,7 +1,7 @@
 import type { Metrics } from '../metrics/registry.js';
 import type { RedisClient } from '../redis/client.js';
 import type { KeySpace } from '../redis/keys.js';
-import { ScriptCode, type HoldRecord, type Scripts } from '../redis/scripts.js';
+import { ScriptCode, type EventSnapshot, type HoldRecord, type Scripts } from '../redis/scripts.js';
 import type { ClientLimits } from './client-limits.js';
 import { DomainError, notFound } from './errors.js';
 import {
@@ -82,7 +82,11 @@ export interface BoxOfficeDeps {
   onExpiryScheduleFailed(holdId: string, error: unknown): void;
 }
 
-const SNAPSHOT_ROUNDS = 100;
+// A read, or a hold refused for want of seats, first gives back every past-due hold of its
+// event, in batches of this size: many holds falling due at once (a sold-out on-sale whose
+// buyers walked away) must not leave seats looking held until the jobs catch up.
+const BULK_RECLAIM_BATCH = 1_000;
+const BULK_RECLAIM_ROUNDS = 1_000;
 
 /** The box office's operations; every seat movement is one Lua script. */
 export class BoxOffice {
@@ -111,27 +115,32 @@ export class BoxOffice {
 
   async getEvent(eventId: string): Promise<EventView> {
     if (!isEventId(eventId)) throw notFound('event', eventId);
+    const snapshot = await this.snapshotWithoutDueHolds(eventId);
+    if (!snapshot) throw notFound('event', eventId);
+    return {
+      eventId,
+      name: snapshot.name,
+      total: snapshot.total,
+      available: snapshot.available,
+      held: snapshot.held,
+      booked: snapshot.booked,
+      maxPerHold: snapshot.maxPerHold,
+      createdAt: new Date(snapshot.createdAtMs),
+    };
+  }
+
+  /**
+   * The event's counts once no past-due hold is counted as held: each snapshot reclaims a
+   * bounded batch, so repeat while it says more are due (null: no such event).
+   */
+  private async snapshotWithoutDueHolds(eventId: string): Promise<EventSnapshot | null> {
     const eventKeys = this.deps.keys.eventKeys(eventId);
-    // A snapshot reclaims a bounded batch of past-due holds; repeat until none is left
-    // so an expired hold is never reported as held.
-    for (let round = 0; round < SNAPSHOT_ROUNDS; round++) {
-      const snapshot = await this.deps.scripts.snapshot(eventKeys, this.deps.settings.reclaimBatch);
-      if (!snapshot) throw notFound('event', eventId);
+    for (let round = 1; ; round++) {
+      const snapshot = await this.deps.scripts.snapshot(eventKeys, BULK_RECLAIM_BATCH);
+      if (!snapshot) return null;
       this.countExpired(snapshot.reclaimed);
-      if (!snapshot.moreDue || round === SNAPSHOT_ROUNDS - 1) {
-        return {
-          eventId,
-          name: snapshot.name,
-          total: snapshot.total,
-          available: snapshot.available,
-          held: snapshot.held,
-          booked: snapshot.booked,
-          maxPerHold: snapshot.maxPerHold,
-          createdAt: new Date(snapshot.createdAtMs),
-        };
-      }
+      if (!snapshot.moreDue || round === BULK_RECLAIM_ROUNDS) return snapshot;
     }
-    throw new Error('unreachable');
   }
 
   /** `clientId` names who asks, for the per-client limits (when configured). */
@@ -155,7 +164,8 @@ export class BoxOffice {
       throw notFound('event', input.eventId);
     }
     const paymentToken = newPaymentToken();
-    const reply = await scripts.hold(keys.holdKeys(input.eventId, holdId.localId), {
+    const holdKeys = keys.holdKeys(input.eventId, holdId.localId);
+    const args = {
       holdId: holdId.localId,
       qty: input.qty,
       partial: input.partial,
@@ -164,7 +174,15 @@ export class BoxOffice {
       recordRetentionMs: settings.holdRecordRetentionS * 1000,
       reclaimBatch: settings.reclaimBatch,
       serviceMaxQty: settings.maxQtyPerHold,
-    });
+    };
+    let reply = await scripts.hold(holdKeys, args);
+    if (reply.code === ScriptCode.NotEnoughSeats && reply.moreDue) {
+      // More past-due holds than one hold reclaims on its way: give them all back, then
+      // ask again, so seats of expired holds never make a hold fail.
+      this.countExpired(reply.reclaimed);
+      await this.snapshotWithoutDueHolds(input.eventId);
+      reply = await scripts.hold(holdKeys, args);
+    }
     switch (reply.code) {
       case ScriptCode.EventNotFound:
         metrics.holdsRejected.inc({ reason: 'event_not_found' });

@@ -36,7 +36,7 @@ export type HoldRecord = Record<string, string>;
 export type HoldReply =
   | { code: ScriptCode.Ok; qty: number; expiresAtMs: number; reclaimed: number }
   | { code: ScriptCode.EventNotFound }
-  | { code: ScriptCode.NotEnoughSeats; available: number; reclaimed: number }
+  | { code: ScriptCode.NotEnoughSeats; available: number; reclaimed: number; moreDue: boolean }
   | { code: ScriptCode.QtyAboveLimit; limit: number };
 
 export type BookReply =
@@ -138,7 +138,12 @@ export class Scripts {
       case ScriptCode.EventNotFound:
         return { code: ScriptCode.EventNotFound };
       case ScriptCode.NotEnoughSeats:
-        return { code: ScriptCode.NotEnoughSeats, available: num(reply[1]), reclaimed: num(reply[2]) };
+        return {
+          code: ScriptCode.NotEnoughSeats,
+          available: num(reply[1]),
+          reclaimed: num(reply[2]),
+          moreDue: reply[3] === 1,
+        };
       case ScriptCode.QtyAboveLimit:
         return { code: ScriptCode.QtyAboveLimit, limit: num(reply[1]) };
       default:

@@ -248,6 +248,43 @@ describe('hold expiry', () => {
     await assertInvariants(app.api, redisUrl, app.prefix, eventId);
   });
 
+  it('(5b) more past-due holds than one reclaim batch: a sold-out event takes a new hold and reads show every seat free', async () => {
+    // The hold script reclaims 200 past-due holds on its way; 450 fall due at once here.
+    const seats = 450;
+    const app = await start({ EXPIRY_WORKER: 'off', RECONCILE_INTERVAL_MS: '0', MAX_QTY_PER_HOLD: String(seats) });
+    const eventId = await app.api.createEvent(seats);
+    const holds = await Promise.all(Array.from({ length: seats }, () => hold(app, eventId, 1, 1)));
+    const lastDueMs = Math.max(...holds.map((h) => h.expiresAtMs));
+    await eventually(
+      async () => {
+        if ((await serverTimeMs()) < lastDueMs) throw new Error('not due yet');
+        return true;
+      },
+      { timeoutMs: 10_000, intervalMs: 10 },
+    );
+    expect(await rawCounts(app, eventId), 'nothing reclaimed yet').to.deep.equal({ available: 0, held: seats, booked: 0 });
+
+    // Every seat is in a past-due hold: the whole house can be held again, in one request.
+    const whole = await app.api.hold(eventId, seats);
+    expect(whole.status, JSON.stringify(whole.body)).to.equal(201);
+    expect(whole.body.qty).to.equal(seats);
+    await assertInvariants(app.api, redisUrl, app.prefix, eventId);
+
+    // And a read on a fresh event in the same state shows them all available at once.
+    const second = await app.api.createEvent(seats);
+    const secondHolds = await Promise.all(Array.from({ length: seats }, () => hold(app, second, 1, 1)));
+    const secondDueMs = Math.max(...secondHolds.map((h) => h.expiresAtMs));
+    await eventually(
+      async () => {
+        if ((await serverTimeMs()) < secondDueMs) throw new Error('not due yet');
+        return true;
+      },
+      { timeoutMs: 10_000, intervalMs: 10 },
+    );
+    expect((await app.api.get(`/events/${second}`)).body).to.include({ available: seats, held: 0, booked: 0 });
+    await assertInvariants(app.api, redisUrl, app.prefix, second);
+  });
+
   it('(6) boxoffice_holds_expired_total counts each expired hold once, whichever path gave its seats back', async () => {
     const app = await start({ RECONCILE_INTERVAL_MS: '300' });
     const eventId = await app.api.createEvent(10);

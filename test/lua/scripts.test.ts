@@ -219,7 +219,7 @@ describe('lua scripts on Redis (through Scripts)', () => {
       expect(await redis.pttl(first.holdKeys.hold), 'the record outlives its expiry').to.be.greaterThan(60_000);
 
       const refused = await hold(eventId, 3);
-      expect(refused.reply).to.deep.equal({ code: ScriptCode.NotEnoughSeats, available: 2, reclaimed: 0 });
+      expect(refused.reply).to.deep.equal({ code: ScriptCode.NotEnoughSeats, available: 2, reclaimed: 0, moreDue: false });
       expect(await redis.exists(refused.holdKeys.hold), 'no record for a refused hold').to.equal(0);
       expect(await counts(eventId)).to.deep.equal({ total: 5, available: 2, held: 3, booked: 0 });
 
@@ -236,7 +236,7 @@ describe('lua scripts on Redis (through Scripts)', () => {
       expect(await counts(eventId)).to.deep.equal({ total: 5, available: 0, held: 5, booked: 0 });
 
       const none = await hold(eventId, 1, { partial: true });
-      expect(none.reply).to.deep.equal({ code: ScriptCode.NotEnoughSeats, available: 0, reclaimed: 0 });
+      expect(none.reply).to.deep.equal({ code: ScriptCode.NotEnoughSeats, available: 0, reclaimed: 0, moreDue: false });
       expect(await counts(eventId)).to.deep.equal({ total: 5, available: 0, held: 5, booked: 0 });
     });
 
@@ -269,6 +269,18 @@ describe('lua scripts on Redis (through Scripts)', () => {
       const missing = await hold(eventId, 1);
       expect(missing.reply).to.deep.equal({ code: ScriptCode.EventNotFound });
       expect(await redis.exists(missing.holdKeys.hold, keys.eventKeys(eventId).event)).to.equal(0);
+    });
+
+    it('says more_due when it refuses for want of seats while past-due holds remain beyond its batch', async () => {
+      const eventId = await newEvent(3);
+      const due = [await held(eventId, 1, { ttlMs: 50 }), await held(eventId, 1, { ttlMs: 50 }), await held(eventId, 1, { ttlMs: 50 })];
+      await untilServerTime(Math.max(...due.map((h) => h.expiresAtMs)));
+
+      const refused = await hold(eventId, 3, { reclaimBatch: 2 });
+      expect(refused.reply).to.deep.equal({ code: ScriptCode.NotEnoughSeats, available: 2, reclaimed: 2, moreDue: true });
+      const taken = await hold(eventId, 3, { reclaimBatch: 2 });
+      expect(taken.reply).to.include({ code: ScriptCode.Ok, qty: 3, reclaimed: 1 });
+      expect(await counts(eventId)).to.deep.equal({ total: 3, available: 0, held: 3, booked: 0 });
     });
 
     it('reclaims past-due holds before taking seats, without any worker', async () => {
