@@ -61,7 +61,8 @@ async function main() {
   if (!file) throw new Error('no .cpuprofile written');
   report(JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as Profile);
   rmSync(dataDir, { recursive: true, force: true });
-  rmSync(profileDir, { recursive: true, force: true });
+  if (!process.env.PROFILE_KEEP) rmSync(profileDir, { recursive: true, force: true });
+  else console.log(`profile kept in ${profileDir}`);
 }
 
 function report(profile: Profile) {
