@@ -7,6 +7,7 @@ import { EXPIRY_QUEUE_NAME } from '../src/jobs/expiry-queue.js';
 import { startEmbeddedRedis } from '../src/redis/embedded-server.js';
 import { ratioChart } from './chart.js';
 import { runLoad, type LoadResult } from './load.js';
+import { runPaced } from './paced.js';
 import { startServerProcess } from './processes.js';
 
 // `npm run bench`: its own Redis (AOF everysec, as `npm start` runs it), the service in one
@@ -83,14 +84,13 @@ async function main() {
       median(target.map((run, i) => run.requestsPerSecond / base[i]!.requestsPerSecond));
     const holdsPeak = median(runs.holds.map((run) => run.requestsPerSecond));
 
-    // p99 at half of the peak hold rate.
+    // Latency at half of the peak hold rate, with requests paced evenly (open loop).
     const { event_id: halfRateEvent } = await post(`${service.url}/events`, { name: 'half rate', total_seats: 1_000_000 });
-    const halfRate = await runLoad({
-      ...load,
+    const halfRate = await runPaced({
       name: 'POST /holds at half peak',
       url: `${service.url}/holds`,
       body: { event_id: halfRateEvent, qty: 1, ttl: 900 },
-      overallRate: Math.max(1, Math.round(holdsPeak / 2)),
+      ratePerSecond: Math.max(1, Math.round(holdsPeak / 2)),
       durationS: DURATION_S * 2,
     });
 
