@@ -14,6 +14,8 @@ export type HoldRejectReason =
   | 'rate_limited';
 
 export interface SeatTotals {
+  /** seats of all events: available + held + booked, by the seat invariant */
+  total: number;
   available: number;
   held: number;
   booked: number;
@@ -101,6 +103,15 @@ export class Metrics {
         this.set({ state: 'available' }, totals.available);
         this.set({ state: 'held' }, totals.held);
         this.set({ state: 'booked' }, totals.booked);
+      },
+    });
+    new Gauge({
+      name: 'boxoffice_seats_capacity',
+      help: 'Seats over all events (their total_seats); equals the sum of boxoffice_seats',
+      registers: [this.registry],
+      async collect() {
+        const totals = await totalsForThisScrape();
+        if (totals) this.set(totals.total);
       },
     });
     new Gauge({

@@ -12,6 +12,7 @@ const METRIC_NAMES = [
   'boxoffice_booking_replays_total',
   'boxoffice_active_holds',
   'boxoffice_seats',
+  'boxoffice_seats_capacity',
   'boxoffice_http_request_duration_seconds',
 ];
 
@@ -64,6 +65,10 @@ describe('operations endpoints', () => {
     expect(grew('boxoffice_booking_replays_total')).to.equal(1);
     expect(grew('boxoffice_holds_released_total')).to.equal(1);
     expect(after.get('boxoffice_seats{state="booked"}')).to.be.at.least(2);
+    // The capacity gauge is the seat invariant's right-hand side, over every event of the prefix.
+    const seatSum = ['available', 'held', 'booked'].reduce((sum, state) => sum + after.get(`boxoffice_seats{state="${state}"}`)!, 0);
+    expect(after.get('boxoffice_seats_capacity')).to.equal(seatSum);
+    expect(grew('boxoffice_seats_capacity')).to.equal(3);
     expect(page).not.to.include(eventId);
     expect(page).not.to.include(hold.body.hold_id);
     expect(page).to.match(/boxoffice_http_request_duration_seconds_count\{method="POST",route="\/holds",status="201"\}/);
