@@ -49,6 +49,7 @@ describe('operations endpoints', () => {
     const eventId = await app.api.createEvent(3);
     const hold = await app.api.hold(eventId, 2);
     await app.api.hold(eventId, 2); // refused: 1 left
+    expect((await app.api.hold(eventId, 0)).status).to.equal(422); // refused: qty must be ≥ 1
     const token = hold.body.payment_token;
     await app.api.post('/book', { hold_id: hold.body.hold_id, payment_token: token });
     await app.api.post('/book', { hold_id: hold.body.hold_id, payment_token: token });
@@ -61,6 +62,7 @@ describe('operations endpoints', () => {
     expect(grew('boxoffice_events_created_total')).to.equal(1);
     expect(grew('boxoffice_holds_created_total')).to.equal(2);
     expect(grew('boxoffice_holds_rejected_total{reason="not_enough_seats"}')).to.equal(1);
+    expect(grew('boxoffice_holds_rejected_total{reason="invalid_request"}')).to.equal(1);
     expect(grew('boxoffice_bookings_total')).to.equal(1);
     expect(grew('boxoffice_booking_replays_total')).to.equal(1);
     expect(grew('boxoffice_holds_released_total')).to.equal(1);

@@ -1,18 +1,31 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
+import type { Metrics } from '../../metrics/registry.js';
 import { clientIdOf } from '../client-id.js';
 import type { HttpDeps } from '../deps.js';
 import { respondIdempotently } from '../idempotent.js';
 import { holdBody, holdQuery, parseInput, releaseBody, unwrap } from '../schemas.js';
 import { holdCreatedJson, holdJson } from '../views.js';
 
-export function holdRoutes({ boxOffice, idempotency, settings }: HttpDeps): Router {
+export function holdRoutes({ boxOffice, idempotency, settings, metrics }: HttpDeps & { metrics: Metrics }): Router {
   const router = Router();
   const bodySchema = holdBody(settings);
   const querySchema = holdQuery(settings);
 
+  /** A hold request whose fields do not validate is a rejected hold too (reason invalid_request). */
+  const parseHoldRequest = (req: Request) => {
+    try {
+      return {
+        body: parseInput(bodySchema, unwrap(req.body === undefined ? {} : req.body, 'hold')),
+        query: parseInput(querySchema, req.query, 'query'),
+      };
+    } catch (error) {
+      metrics.holdsRejected.inc({ reason: 'invalid_request' });
+      throw error;
+    }
+  };
+
   router.post('/holds', async (req, res) => {
-    const body = parseInput(bodySchema, unwrap(req.body === undefined ? {} : req.body, 'hold'));
-    const query = parseInput(querySchema, req.query, 'query');
+    const { body, query } = parseHoldRequest(req);
     const input = {
       eventId: body.event_id,
       qty: body.qty,
