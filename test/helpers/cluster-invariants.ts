@@ -1,21 +1,22 @@
 import { expect } from 'chai';
-import type { Cluster, Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { KeySpace } from '../../src/redis/keys.js';
 import type { Api } from './api.js';
 import type { InvariantReport } from './invariants.js';
 
-// The contract's invariants (as in invariants.ts) for a service on a Redis Cluster: reads
-// go through an ioredis Cluster client, and SCAN, which only sees one node's keys, runs on
-// every master.
+// The contract's invariants (as in invariants.ts) for a service on a Redis Cluster, or on
+// one Redis: reads go through the ioredis client given, and SCAN, which only sees one node's
+// keys, runs on every master.
 
 export interface ClusterInvariantReport extends InvariantReport {
   /** the hold id of every booking of the event */
   bookedHolds: string[];
 }
 
-/** SCAN on every master; each key is found on exactly one. */
-export async function scanMasters(cluster: Cluster, pattern: string): Promise<string[]> {
-  const perMaster = await Promise.all(cluster.nodes('master').map((node) => scanNode(node, pattern)));
+/** SCAN on every master (or the one server); each key is found on exactly one. */
+export async function scanMasters(client: Cluster | Redis, pattern: string): Promise<string[]> {
+  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+  const perMaster = await Promise.all(nodes.map((node) => scanNode(node, pattern)));
   return perMaster.flat();
 }
 
@@ -32,7 +33,7 @@ export async function scanNode(node: Redis, pattern: string): Promise<string[]> 
 
 export async function assertClusterInvariants(
   api: Api,
-  cluster: Cluster,
+  cluster: Cluster | Redis,
   prefix: string,
   eventId: string,
 ): Promise<ClusterInvariantReport> {
