@@ -7,6 +7,7 @@ import { ClientLimits } from './domain/client-limits.js';
 import { HoldExpirer } from './domain/expiry.js';
 import { IdempotencyStore } from './domain/idempotency.js';
 import { createApp } from './http/app.js';
+import { httpSettingsOf } from './http/deps.js';
 import { ExpiryQueues } from './jobs/expiry-queue.js';
 import { startExpiryWorkers, type ExpiryWorkers } from './jobs/expiry-worker.js';
 import { startReconciler, type Reconciler } from './jobs/reconciler.js';
@@ -101,14 +102,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     boxOffice,
     idempotency: new IdempotencyStore(commands, keys, config.IDEMPOTENCY_TTL_S),
     metrics,
-    settings: {
-      maxQtyPerHold: config.MAX_QTY_PER_HOLD,
-      holdTtlMaxS: config.HOLD_TTL_MAX_S,
-      holdTtlDefaultS: config.HOLD_TTL_DEFAULT_S,
-      adminToken: config.ADMIN_TOKEN,
-      trustProxyHops: config.TRUST_PROXY_HOPS,
-      clientIdHeader: config.CLIENT_ID_HEADER,
-    },
+    settings: httpSettingsOf(config),
     isReady,
     logger,
     logRequests: config.LOG_REQUESTS,

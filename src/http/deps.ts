@@ -1,3 +1,4 @@
+import type { Config } from '../config.js';
 import type { BoxOffice } from '../domain/box-office.js';
 import type { IdempotencyStore } from '../domain/idempotency.js';
 import type { Limits } from './schemas.js';
@@ -9,6 +10,16 @@ export interface HttpSettings extends Limits {
   /** header naming the client for the per-client limits; else the client's address */
   clientIdHeader: string | undefined;
 }
+
+/** The HTTP layer's settings, from the validated configuration. */
+export const httpSettingsOf = (config: Config): HttpSettings => ({
+  maxQtyPerHold: config.MAX_QTY_PER_HOLD,
+  holdTtlMaxS: config.HOLD_TTL_MAX_S,
+  holdTtlDefaultS: config.HOLD_TTL_DEFAULT_S,
+  adminToken: config.ADMIN_TOKEN,
+  trustProxyHops: config.TRUST_PROXY_HOPS,
+  clientIdHeader: config.CLIENT_ID_HEADER,
+});
 
 /** What the HTTP layer needs from the rest of the service. */
 export interface HttpDeps {

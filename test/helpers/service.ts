@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config.js';
+import { httpSettingsOf } from '../../src/http/deps.js';
+import { buildOpenApiDocument } from '../../src/http/openapi/document.js';
 import { createLogger, type DestinationStream } from '../../src/logger.js';
 import { startService, type Service } from '../../src/service.js';
 import { Api } from './api.js';
-import { buildOpenApiDocument } from '../../src/http/openapi/document.js';
 import { OpenApiConformance } from './openapi-conformance.js';
 import { sharedRedis } from './redis.js';
 
@@ -24,15 +25,7 @@ export interface TestService {
  * a request to GET /openapi.json would show in the logs that tests count.
  * test/http/openapi.test.ts checks that it equals the served one.
  */
-export const openApiDocumentOf = (config: Config) =>
-  buildOpenApiDocument({
-    maxQtyPerHold: config.MAX_QTY_PER_HOLD,
-    holdTtlMaxS: config.HOLD_TTL_MAX_S,
-    holdTtlDefaultS: config.HOLD_TTL_DEFAULT_S,
-    adminToken: config.ADMIN_TOKEN,
-    trustProxyHops: config.TRUST_PROXY_HOPS,
-    clientIdHeader: config.CLIENT_ID_HEADER,
-  });
+export const openApiDocumentOf = (config: Config) => buildOpenApiDocument(httpSettingsOf(config));
 
 export const randomPrefix = () => `t${randomBytes(5).toString('hex')}`;
 

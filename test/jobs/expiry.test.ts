@@ -70,6 +70,16 @@ describe('hold expiry', () => {
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
+  /** Resolves once Redis's clock, which decides expiry, has reached `ms`. */
+  const untilServerTime = (ms: number) =>
+    eventually(
+      async () => {
+        if ((await serverTimeMs()) < ms) throw new Error('not due yet');
+        return true;
+      },
+      { timeoutMs: 10_000, intervalMs: 10 },
+    );
+
   async function expiredCounter(api: Api): Promise<number> {
     const { status, body } = await api.get('/metrics');
     expect(status).to.equal(200);
@@ -226,13 +236,7 @@ describe('hold expiry', () => {
     const { holdId, token, expiresAtMs } = await hold(app, eventId, 3, 2);
     expect((await app.api.get(`/events/${eventId}`)).body).to.include({ available: 2, held: 3 });
 
-    await eventually(
-      async () => {
-        if ((await serverTimeMs()) < expiresAtMs) throw new Error('not due yet');
-        return true;
-      },
-      { timeoutMs: 10_000, intervalMs: 10 },
-    );
+    await untilServerTime(expiresAtMs);
     // nothing has touched the hold: its record and the stored counts still say held
     expect(await storedStatus(app, holdId)).to.equal('active');
     expect(await rawCounts(app, eventId)).to.deep.equal({ available: 2, held: 3, booked: 0 });
@@ -255,13 +259,7 @@ describe('hold expiry', () => {
     const eventId = await app.api.createEvent(seats);
     const holds = await Promise.all(Array.from({ length: seats }, () => hold(app, eventId, 1, 1)));
     const lastDueMs = Math.max(...holds.map((h) => h.expiresAtMs));
-    await eventually(
-      async () => {
-        if ((await serverTimeMs()) < lastDueMs) throw new Error('not due yet');
-        return true;
-      },
-      { timeoutMs: 10_000, intervalMs: 10 },
-    );
+    await untilServerTime(lastDueMs);
     expect(await rawCounts(app, eventId), 'nothing reclaimed yet').to.deep.equal({ available: 0, held: seats, booked: 0 });
 
     // Every seat is in a past-due hold: the whole house can be held again, in one request.
@@ -274,13 +272,7 @@ describe('hold expiry', () => {
     const second = await app.api.createEvent(seats);
     const secondHolds = await Promise.all(Array.from({ length: seats }, () => hold(app, second, 1, 1)));
     const secondDueMs = Math.max(...secondHolds.map((h) => h.expiresAtMs));
-    await eventually(
-      async () => {
-        if ((await serverTimeMs()) < secondDueMs) throw new Error('not due yet');
-        return true;
-      },
-      { timeoutMs: 10_000, intervalMs: 10 },
-    );
+    await untilServerTime(secondDueMs);
     expect((await app.api.get(`/events/${second}`)).body).to.include({ available: seats, held: 0, booked: 0 });
     await assertInvariants(app.api, redisUrl, app.prefix, second);
   });
