@@ -6,10 +6,25 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { eventually } from './eventually.js';
+import { startTestService } from './service.js';
 
 // Prometheus's own tools for the ops tests: promtool to check and unit-test the rules, and a
 // real prometheus server to scrape test instances. Both are optional (Debian's `prometheus`
 // package has them; .ci/run installs it): tests skip, saying why, when they are missing.
+
+/**
+ * The /metrics page of a fresh instance after a hold: labelled series (the request
+ * histogram, for one) appear only once something was observed.
+ */
+export async function metricsPageAfterTraffic(): Promise<string> {
+  const app = await startTestService();
+  try {
+    await app.api.hold(await app.api.createEvent(2), 1);
+    return (await app.api.get('/metrics')).body as string;
+  } finally {
+    await app.stop();
+  }
+}
 
 export const REPO_ROOT = new URL('../..', import.meta.url).pathname;
 export const PROMETHEUS_DIR = join(REPO_ROOT, 'deploy', 'prometheus');

@@ -2,8 +2,7 @@ import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { PROMETHEUS_DIR, REPO_ROOT } from '../helpers/prometheus.js';
-import { startTestService } from '../helpers/service.js';
+import { metricsPageAfterTraffic, PROMETHEUS_DIR, REPO_ROOT } from '../helpers/prometheus.js';
 
 // The Grafana dashboard and its provisioning, checked against the code: every metric a
 // panel or an alert queries must be one the service exports, so they cannot drift apart.
@@ -110,16 +109,7 @@ describe('Grafana dashboard', () => {
   });
 
   it('queries, like the alert rules, only metrics the service exports', async () => {
-    const app = await startTestService();
-    let page: string;
-    try {
-      // Some traffic first: labelled series (the request histogram) appear once observed.
-      await app.api.hold(await app.api.createEvent(2), 1);
-      page = (await app.api.get('/metrics')).body as string;
-    } finally {
-      await app.stop();
-    }
-    const exported = exportedNames(page);
+    const exported = exportedNames(await metricsPageAfterTraffic());
     exported.add('up'); // Prometheus's own, per target
     const used = new Set([...dashboardExprs, ...alertExprs].flatMap(metricNames));
     expect(used.size).to.be.at.least(10);

@@ -2,8 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { findExecutable, missingToolReason, PROMETHEUS_DIR, runTool } from '../helpers/prometheus.js';
-import { startTestService } from '../helpers/service.js';
+import { findExecutable, metricsPageAfterTraffic, missingToolReason, PROMETHEUS_DIR, runTool } from '../helpers/prometheus.js';
 
 // The Prometheus config and alert rules in deploy/prometheus, checked by promtool, with the
 // rules' unit tests (alerts.test.yml) run by promtool too.
@@ -62,14 +61,7 @@ describe('promtool', function () {
   });
 
   it('finds no problem at all in /metrics (the contract: valid for promtool check metrics)', async () => {
-    const app = await startTestService();
-    let page: string;
-    try {
-      await app.api.hold(await app.api.createEvent(2), 1);
-      page = (await app.api.get('/metrics')).body as string;
-    } finally {
-      await app.stop();
-    }
+    const page = await metricsPageAfterTraffic();
     // Exit 0: clean; 3: lint problems (listed); anything else: the page did not parse.
     const result = runTool(promtool, ['check', 'metrics'], { input: page });
     expect(result.output.split('\n').filter(Boolean), 'lint problems').to.deep.equal([]);
