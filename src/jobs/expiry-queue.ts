@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { ExpiryScheduler } from '../domain/box-office.js';
 import type { RedisClient } from '../redis/client.js';
+import { HASH_SLOTS, slotOfTag } from '../redis/key-slot.js';
 
 // One delayed BullMQ job per hold; its job id is the hold id, so a hold never gets two
 // jobs and the job needs no payload. Finished jobs are deleted at once: the hold record,
@@ -15,10 +16,34 @@ import type { RedisClient } from '../redis/client.js';
 export const EXPIRY_QUEUE_NAME = '{expiry}';
 export const EXPIRE_JOB = 'expire';
 
-export const expiryQueueName = (shard: number, shards: number) =>
-  shards === 1 ? EXPIRY_QUEUE_NAME : `{expiry-${shard}}`;
+/**
+ * Queue `shard` of `shards`, named `{expiry-<shard>-<salt>}` with the smallest salt whose slot is
+ * the middle of the shard's share of the 16,384 slots: the queues sit evenly spaced over the slot
+ * space, so a Cluster's masters (which own slot ranges) get as even a share as their ranges
+ * allow. Plain `{expiry-<shard>}` names land wherever they hash: 8 of them gave 2 / 4 / 2 over
+ * three masters, these give 3 / 2 / 3. The names depend on `shards` only, so every instance
+ * agrees on them.
+ */
+export function expiryQueueName(shard: number, shards: number): string {
+  if (shards === 1) return EXPIRY_QUEUE_NAME;
+  const middleSlot = Math.floor(((shard + 0.5) * HASH_SLOTS) / shards);
+  for (let salt = 0; ; salt++) {
+    const tag = `expiry-${shard}-${salt}`;
+    if (slotOfTag(tag) === middleSlot) return `{${tag}}`;
+  }
+}
 
-export const expiryQueueNames = (shards: number) => Array.from({ length: shards }, (_, shard) => expiryQueueName(shard, shards));
+const namesByShards = new Map<number, string[]>();
+
+/** Every expiry queue's name (worked out once per number of queues: a search of ~16k hashes each). */
+export function expiryQueueNames(shards: number): string[] {
+  let names = namesByShards.get(shards);
+  if (!names) {
+    names = Array.from({ length: shards }, (_, shard) => expiryQueueName(shard, shards));
+    namesByShards.set(shards, names);
+  }
+  return names;
+}
 
 /** The shard of an event's holds: stable for the event, spread evenly over events. */
 export function shardOfHold(holdId: string, shards: number): number {

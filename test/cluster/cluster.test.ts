@@ -4,6 +4,7 @@ import { Cluster, Redis } from 'ioredis';
 import { parseChildId } from '../../src/domain/ids.js';
 import { expiryQueueNames, shardOfHold } from '../../src/jobs/expiry-queue.js';
 import { waitUntilReady } from '../../src/redis/client.js';
+import { slotOfTag } from '../../src/redis/key-slot.js';
 import { KeySpace } from '../../src/redis/keys.js';
 import type { Api, ApiResponse } from '../helpers/api.js';
 import { assertClusterInvariants, scanNode } from '../helpers/cluster-invariants.js';
@@ -313,7 +314,7 @@ function scaleOutSuite(backend: Backend) {
         const masters = clusterClient().nodes('master');
         const raceEvents = new Set(events);
         const eventIdPattern = /^[^:]+:\{([0-9a-f-]{36})\}:/;
-        const queuePattern = /^[^:]+:(\{expiry-\d+\}):/;
+        const queuePattern = /^[^:]+:(\{expiry-\d+-\d+\}):/;
         const rows = await Promise.all(
           masters.map(async (node) => {
             const port = Number(node.options.port);
@@ -374,6 +375,15 @@ function scaleOutSuite(backend: Backend) {
         );
         console.log(`      expiry queues by master port: ${queueMasters.join(' ')}`);
         expect(new Set(queueMasters.map((entry) => entry.split('→')[1])).size, 'the 8 queues span the masters').to.equal(3);
+        // Their tags are picked so their slots are evenly spaced (our CRC16 agrees with Redis's):
+        // over three masters of equal slot ranges, no master gets more than its share, rounded up.
+        for (const [shard, queue] of expiryQueueNames(expiryShards).entries()) {
+          const slot = Number(await clusterClient().cluster('KEYSLOT', delayedKey(queue)));
+          expect(slot, queue).to.equal(slotOfTag(queue.slice(1, -1)));
+          expect(slot, queue).to.equal(Math.floor(((shard + 0.5) * 16_384) / expiryShards));
+        }
+        const perMaster = [...slotRanges.keys()].map((port) => queueMasters.filter((entry) => entry.endsWith(`→${port}`)).length);
+        expect(Math.max(...perMaster), `queues per master ${perMaster.join('/')}`).to.be.at.most(Math.ceil(expiryShards / 3));
       });
     });
 
