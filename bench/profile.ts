@@ -10,6 +10,8 @@ import { startServerProcess } from './processes.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const TOP = Number(process.env.PROFILE_TOP ?? 30);
+/** PROFILE_ENV='{"LOG_REQUESTS":"false"}': settings for the service, to compare variants. */
+const extraEnv = JSON.parse(process.env.PROFILE_ENV ?? '{}') as Record<string, string>;
 
 interface ProfileNode {
   id: number;
@@ -28,7 +30,7 @@ async function main() {
   const redis = await startEmbeddedRedis({ dataDir, appendfsync: 'everysec' });
   const service = await startServerProcess(
     'src/main.ts',
-    { REDIS_URL: redis.url, KEY_PREFIX: 'profile', LOG_LEVEL: 'info' },
+    { REDIS_URL: redis.url, KEY_PREFIX: 'profile', LOG_LEVEL: 'info', ...extraEnv },
     ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
   );
   try {
