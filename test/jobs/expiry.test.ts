@@ -253,28 +253,34 @@ describe('hold expiry', () => {
   });
 
   it('(5b) more past-due holds than one reclaim batch: a sold-out event takes a new hold and reads show every seat free', async () => {
-    // The hold script reclaims 200 past-due holds on its way; 450 fall due at once here.
+    // A hold reclaims 200 past-due holds on its way, a read 1,000 per round: 450 and 1,100 holds
+    // fall due at once here. Their ttl leaves room to make them all before the first falls due,
+    // however slow the machine (else later holds would reclaim earlier ones, and prove nothing).
     const seats = 450;
+    const readSeats = 1_100;
+    const ttlS = 8;
     const app = await start({ EXPIRY_WORKER: 'off', RECONCILE_INTERVAL_MS: '0', MAX_QTY_PER_HOLD: String(seats) });
-    const eventId = await app.api.createEvent(seats);
-    const holds = await Promise.all(Array.from({ length: seats }, () => hold(app, eventId, 1, 1)));
-    const lastDueMs = Math.max(...holds.map((h) => h.expiresAtMs));
-    await untilServerTime(lastDueMs);
-    expect(await rawCounts(app, eventId), 'nothing reclaimed yet').to.deep.equal({ available: 0, held: seats, booked: 0 });
+    const [holdAgain, readAgain] = await Promise.all([app.api.createEvent(seats), app.api.createEvent(readSeats)]);
+    const holds = await Promise.all([
+      ...Array.from({ length: seats }, () => hold(app, holdAgain, 1, ttlS)),
+      ...Array.from({ length: readSeats }, () => hold(app, readAgain, 1, ttlS)),
+    ]);
+    expect(await serverTimeMs(), 'every hold made before the first fell due').to.be.below(
+      Math.min(...holds.map((h) => h.expiresAtMs)),
+    );
+    await untilServerTime(Math.max(...holds.map((h) => h.expiresAtMs)));
+    expect(await rawCounts(app, holdAgain), 'nothing reclaimed yet').to.deep.equal({ available: 0, held: seats, booked: 0 });
+    expect(await rawCounts(app, readAgain), 'nothing reclaimed yet').to.deep.equal({ available: 0, held: readSeats, booked: 0 });
 
     // Every seat is in a past-due hold: the whole house can be held again, in one request.
-    const whole = await app.api.hold(eventId, seats);
+    const whole = await app.api.hold(holdAgain, seats);
     expect(whole.status, JSON.stringify(whole.body)).to.equal(201);
     expect(whole.body.qty).to.equal(seats);
-    await assertInvariants(app.api, redisUrl, app.prefix, eventId);
+    await assertInvariants(app.api, redisUrl, app.prefix, holdAgain);
 
-    // And a read on a fresh event in the same state shows them all available at once.
-    const second = await app.api.createEvent(seats);
-    const secondHolds = await Promise.all(Array.from({ length: seats }, () => hold(app, second, 1, 1)));
-    const secondDueMs = Math.max(...secondHolds.map((h) => h.expiresAtMs));
-    await untilServerTime(secondDueMs);
-    expect((await app.api.get(`/events/${second}`)).body).to.include({ available: seats, held: 0, booked: 0 });
-    await assertInvariants(app.api, redisUrl, app.prefix, second);
+    // And one read shows every seat of the other event available at once (two reclaim rounds).
+    expect((await app.api.get(`/events/${readAgain}`)).body).to.include({ available: readSeats, held: 0, booked: 0 });
+    await assertInvariants(app.api, redisUrl, app.prefix, readAgain);
   });
 
   it('(6) boxoffice_holds_expired_total counts each expired hold once, whichever path gave its seats back', async () => {
