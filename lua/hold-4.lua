@@ -11,10 +11,13 @@
 -- ARGV[6] how long the record outlives its expiry, ms
 -- ARGV[7] most past-due holds to reclaim first
 -- ARGV[8] the service's per-hold seat limit
+-- ARGV[9] '1' when the caller has just reclaimed every past-due hold: decide on the seats
+--         there are now; '0' to refuse with more_due while past-due holds remain
 -- Returns {1, qty, expires_at_ms, reclaimed}
 --         {-1}                              event not found
---         {-2, available, reclaimed, more_due}  not enough seats; more_due is 1 when past-due
---                                           holds remain beyond this call's batch
+--         {-2, available, reclaimed, more_due}  not enough seats, or (more_due = 1, unless
+--                                           ARGV[9] is '1') more past-due holds remain than
+--                                           this call's batch took: reclaim them, ask again
 --         {-3, limit}                       qty above the event's per-hold limit
 --@include serverTime
 --@include reclaimExpired
@@ -43,11 +46,13 @@ end
 
 local qty = requested
 if available < requested then
-  if ARGV[3] ~= '1' or available == 0 then
-    local moreDue = 0
-    if reclaimed == batch and redis.call('ZCOUNT', KEYS[2], '-inf', now) > 0 then
-      moreDue = 1
-    end
+  -- Seats of past-due holds beyond the batch count as free: a partial hold must not settle
+  -- for less, nor a hold be refused, while they are still counted as held.
+  local moreDue = 0
+  if ARGV[9] ~= '1' and reclaimed == batch and redis.call('ZCOUNT', KEYS[2], '-inf', now) > 0 then
+    moreDue = 1
+  end
+  if ARGV[3] ~= '1' or available == 0 or moreDue == 1 then
     return {-2, available, reclaimed, moreDue}
   end
   qty = available

@@ -177,11 +177,12 @@ export class BoxOffice {
     };
     let reply = await scripts.hold(holdKeys, args);
     if (reply.code === ScriptCode.NotEnoughSeats && reply.moreDue) {
-      // More past-due holds than one hold reclaims on its way: give them all back, then
-      // ask again, so seats of expired holds never make a hold fail.
+      // Short of seats while more past-due holds wait than one hold reclaims on its way: give
+      // them all back, then decide on what is there, so seats of expired holds never make a
+      // hold fail or a partial hold take less.
       this.countExpired(reply.reclaimed);
       await this.snapshotWithoutDueHolds(input.eventId);
-      reply = await scripts.hold(holdKeys, args);
+      reply = await scripts.hold(holdKeys, { ...args, afterFullReclaim: true });
     }
     switch (reply.code) {
       case ScriptCode.EventNotFound:

@@ -74,6 +74,8 @@ export interface HoldArgs {
   recordRetentionMs: number;
   reclaimBatch: number;
   serviceMaxQty: number;
+  /** true once the caller has reclaimed every past-due hold: no more_due refusal */
+  afterFullReclaim?: boolean;
 }
 
 export interface BookArgs {
@@ -129,6 +131,7 @@ export class Scripts {
           args.recordRetentionMs,
           args.reclaimBatch,
           args.serviceMaxQty,
+          args.afterFullReclaim ? '1' : '0',
         ],
       ),
     );

@@ -1,9 +1,11 @@
 import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { parseChildId } from '../../src/domain/ids.js';
 import { EXPIRY_QUEUE_NAME } from '../../src/jobs/expiry-queue.js';
 import { KeySpace } from '../../src/redis/keys.js';
+import { ScriptCode, Scripts } from '../../src/redis/scripts.js';
 import type { Api } from '../helpers/api.js';
 import { eventually } from '../helpers/eventually.js';
 import { assertInvariants } from '../helpers/invariants.js';
@@ -252,35 +254,66 @@ describe('hold expiry', () => {
     await assertInvariants(app.api, redisUrl, app.prefix, eventId);
   });
 
-  it('(5b) more past-due holds than one reclaim batch: a sold-out event takes a new hold and reads show every seat free', async () => {
-    // A hold reclaims 200 past-due holds on its way, a read 1,000 per round: 450 and 1,100 holds
-    // fall due at once here. Their ttl leaves room to make them all before the first falls due,
-    // however slow the machine (else later holds would reclaim earlier ones, and prove nothing).
-    const seats = 450;
-    const readSeats = 1_100;
-    const ttlS = 8;
-    const app = await start({ EXPIRY_WORKER: 'off', RECONCILE_INTERVAL_MS: '0', MAX_QTY_PER_HOLD: String(seats) });
-    const [holdAgain, readAgain] = await Promise.all([app.api.createEvent(seats), app.api.createEvent(readSeats)]);
-    const holds = await Promise.all([
-      ...Array.from({ length: seats }, () => hold(app, holdAgain, 1, ttlS)),
-      ...Array.from({ length: readSeats }, () => hold(app, readAgain, 1, ttlS)),
-    ]);
-    expect(await serverTimeMs(), 'every hold made before the first fell due').to.be.below(
-      Math.min(...holds.map((h) => h.expiresAtMs)),
+  /**
+   * `count` holds of one seat on the event, made straight by the hold script with no reclaim on
+   * the way (batch 0), so none takes back another however long making them takes; they all fall
+   * due within a second. No job is scheduled: with the worker and reconciler off, nothing but
+   * the service's own reads and holds will reclaim them. Resolves once all are past due.
+   */
+  async function seedPastDueHolds(app: TestService, eventId: string, count: number): Promise<void> {
+    const scripts = new Scripts(redis);
+    const keys = new KeySpace(app.prefix);
+    const replies = await Promise.all(
+      Array.from({ length: count }, () => {
+        const localId = randomUUID();
+        return scripts.hold(keys.holdKeys(eventId, localId), {
+          holdId: localId,
+          qty: 1,
+          partial: false,
+          ttlMs: 1_000,
+          tokenDigest: 'unused',
+          recordRetentionMs: 60_000,
+          reclaimBatch: 0,
+          serviceMaxQty: 1,
+        });
+      }),
     );
-    await untilServerTime(Math.max(...holds.map((h) => h.expiresAtMs)));
-    expect(await rawCounts(app, holdAgain), 'nothing reclaimed yet').to.deep.equal({ available: 0, held: seats, booked: 0 });
-    expect(await rawCounts(app, readAgain), 'nothing reclaimed yet').to.deep.equal({ available: 0, held: readSeats, booked: 0 });
+    const expiries = replies.map((reply) => (reply.code === ScriptCode.Ok ? reply.expiresAtMs : Number.NaN));
+    expect(expiries.filter(Number.isNaN), 'every seed hold made').to.deep.equal([]);
+    await untilServerTime(Math.max(...expiries));
+    expect(await rawCounts(app, eventId), 'nothing reclaimed yet').to.deep.equal({ available: 0, held: count, booked: 0 });
+  }
 
-    // Every seat is in a past-due hold: the whole house can be held again, in one request.
-    const whole = await app.api.hold(holdAgain, seats);
+  it('(5b) more past-due holds than one reclaim batch: a new hold, a partial hold and a read see every seat free', async () => {
+    // A hold reclaims 200 past-due holds on its way, a read 1,000 per round.
+    const seats = 450;
+    const app = await start({ EXPIRY_WORKER: 'off', RECONCILE_INTERVAL_MS: '0', MAX_QTY_PER_HOLD: String(seats) });
+    const [soldOut, partial, read] = await Promise.all([
+      app.api.createEvent(seats),
+      app.api.createEvent(seats),
+      app.api.createEvent(1_100),
+    ]);
+    await Promise.all([
+      seedPastDueHolds(app, soldOut, seats),
+      seedPastDueHolds(app, partial, seats),
+      seedPastDueHolds(app, read, 1_100),
+    ]);
+
+    // Every seat is in a past-due hold: the whole house can be held again, in one request...
+    const whole = await app.api.hold(soldOut, seats);
     expect(whole.status, JSON.stringify(whole.body)).to.equal(201);
     expect(whole.body.qty).to.equal(seats);
-    await assertInvariants(app.api, redisUrl, app.prefix, holdAgain);
+    await assertInvariants(app.api, redisUrl, app.prefix, soldOut);
 
-    // And one read shows every seat of the other event available at once (two reclaim rounds).
-    expect((await app.api.get(`/events/${readAgain}`)).body).to.include({ available: readSeats, held: 0, booked: 0 });
-    await assertInvariants(app.api, redisUrl, app.prefix, readAgain);
+    // ...a partial hold takes every seat, not just the 200 its own reclaim gave back...
+    const most = await app.api.hold(partial, seats, { partial: true });
+    expect(most.status, JSON.stringify(most.body)).to.equal(201);
+    expect(most.body).to.include({ qty: seats, requested_qty: seats });
+    await assertInvariants(app.api, redisUrl, app.prefix, partial);
+
+    // ...and one read shows every seat available (two reclaim rounds).
+    expect((await app.api.get(`/events/${read}`)).body).to.include({ available: 1_100, held: 0, booked: 0 });
+    await assertInvariants(app.api, redisUrl, app.prefix, read);
   });
 
   it('(6) boxoffice_holds_expired_total counts each expired hold once, whichever path gave its seats back', async () => {

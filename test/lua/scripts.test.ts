@@ -271,16 +271,35 @@ describe('lua scripts on Redis (through Scripts)', () => {
       expect(await redis.exists(missing.holdKeys.hold, keys.eventKeys(eventId).event)).to.equal(0);
     });
 
-    it('says more_due when it refuses for want of seats while past-due holds remain beyond its batch', async () => {
-      const eventId = await newEvent(3);
-      const due = [await held(eventId, 1, { ttlMs: 50 }), await held(eventId, 1, { ttlMs: 50 }), await held(eventId, 1, { ttlMs: 50 })];
-      await untilServerTime(Math.max(...due.map((h) => h.expiresAtMs)));
+    it('says more_due when short of seats while past-due holds remain beyond its batch, partial or not', async () => {
+      for (const partial of [false, true]) {
+        const eventId = await newEvent(3);
+        // reclaimBatch 0: making one hold never reclaims another, however slow the machine
+        const due = [1, 2, 3].map(() => held(eventId, 1, { ttlMs: 50, reclaimBatch: 0 }));
+        await untilServerTime(Math.max(...(await Promise.all(due)).map((h) => h.expiresAtMs)));
 
-      const refused = await hold(eventId, 3, { reclaimBatch: 2 });
-      expect(refused.reply).to.deep.equal({ code: ScriptCode.NotEnoughSeats, available: 2, reclaimed: 2, moreDue: true });
-      const taken = await hold(eventId, 3, { reclaimBatch: 2 });
-      expect(taken.reply).to.include({ code: ScriptCode.Ok, qty: 3, reclaimed: 1 });
-      expect(await counts(eventId)).to.deep.equal({ total: 3, available: 0, held: 3, booked: 0 });
+        const refused = await hold(eventId, 3, { reclaimBatch: 2, partial });
+        expect(refused.reply, `partial ${partial}`).to.deep.equal({
+          code: ScriptCode.NotEnoughSeats,
+          available: 2,
+          reclaimed: 2,
+          moreDue: true,
+        });
+        const taken = await hold(eventId, 3, { reclaimBatch: 2, partial });
+        expect(taken.reply).to.include({ code: ScriptCode.Ok, qty: 3, reclaimed: 1 });
+        expect(await counts(eventId)).to.deep.equal({ total: 3, available: 0, held: 3, booked: 0 });
+      }
+    });
+
+    it('after a full reclaim (afterFullReclaim) decides on the seats there are: partial takes them', async () => {
+      const eventId = await newEvent(3);
+      const due = [1, 2, 3].map(() => held(eventId, 1, { ttlMs: 50, reclaimBatch: 0 }));
+      await untilServerTime(Math.max(...(await Promise.all(due)).map((h) => h.expiresAtMs)));
+
+      const taken = await hold(eventId, 3, { reclaimBatch: 2, partial: true, afterFullReclaim: true });
+      expect(taken.reply).to.include({ code: ScriptCode.Ok, qty: 2, reclaimed: 2 });
+      const refused = await hold(eventId, 3, { reclaimBatch: 0, partial: false, afterFullReclaim: true });
+      expect(refused.reply).to.deep.equal({ code: ScriptCode.NotEnoughSeats, available: 0, reclaimed: 0, moreDue: false });
     });
 
     it('reclaims past-due holds before taking seats, without any worker', async () => {
