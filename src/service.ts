@@ -115,7 +115,10 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
           connection: workerConnection,
           prefix: keys.queuePrefix(),
           shards: expiryShards,
-          expirer,
+          // On the worker's own connection, which waits for Redis instead of failing fast: a
+          // job that fires while the request connection is still reconnecting expires its
+          // hold late rather than failing (it is not retried; the reconciler would be next).
+          expirer: new HoldExpirer(workerConnection, new Scripts(workerConnection), keys, metrics),
           concurrency: config.EXPIRY_WORKER_CONCURRENCY,
           onError: (error) => logger.warn({ err: error.message }, 'expiry worker'),
         })
