@@ -18,6 +18,8 @@ const CHROMIUM_ARGS = [
   '--disable-gpu',
   '--disable-quic',
   '--no-first-run',
+  // A container's small /dev/shm crashes Chromium's renderer; temporary files do not.
+  '--disable-dev-shm-usage',
   // Without these, Chromium's own background connections are refused many at a time here.
   '--disable-background-networking',
   '--disable-component-update',
