@@ -64,7 +64,8 @@ export class ExpiryQueues implements ExpiryScheduler {
   readonly queues: Queue[];
 
   constructor(connection: RedisClient, prefix: string, shards: number) {
-    this.queues = expiryQueueNames(shards).map((name) => new Queue(name, { connection, prefix, streams: { events: { maxLen: EVENTS_STREAM_MAX_LEN } } }));
+    const streams = { events: { maxLen: EVENTS_STREAM_MAX_LEN } };
+    this.queues = expiryQueueNames(shards).map((name) => new Queue(name, { connection, prefix, streams }));
   }
 
   async schedule(holdId: string, delayMs: number): Promise<void> {

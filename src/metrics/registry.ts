@@ -83,7 +83,8 @@ export class Metrics {
     // `_total` suffix means a counter); the contract wants a page promtool accepts.
     for (const name of GAUGES_NAMED_LIKE_COUNTERS) this.registry.removeSingleMetric(`boxoffice_${name}`);
     // Seat gauges describe all events, so they are read from Redis at scrape time (once
-    // per scrape for both gauges); every instance reports the same values, so aggregate
+    // per scrape for all of them: prom-client collects every metric at once, so they share
+    // one read and always add up); every instance reports the same values, so aggregate
     // them with max, not sum.
     let pending: Promise<SeatTotals | null> | null = null;
     const totalsForThisScrape = () => {
@@ -105,24 +106,22 @@ export class Metrics {
         this.set({ state: 'booked' }, totals.booked);
       },
     });
-    new Gauge({
-      name: 'boxoffice_seats_capacity',
-      help: 'Seats over all events (their total_seats); equals the sum of boxoffice_seats',
-      registers: [this.registry],
-      async collect() {
-        const totals = await totalsForThisScrape();
-        if (totals) this.set(totals.total);
-      },
-    });
-    new Gauge({
-      name: 'boxoffice_active_holds',
-      help: 'Active holds over all events',
-      registers: [this.registry],
-      async collect() {
-        const totals = await totalsForThisScrape();
-        if (totals) this.set(totals.activeHolds);
-      },
-    });
+    const totalsGauge = (name: string, help: string, pick: (totals: SeatTotals) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        async collect() {
+          const totals = await totalsForThisScrape();
+          if (totals) this.set(pick(totals));
+        },
+      });
+    totalsGauge(
+      'boxoffice_seats_capacity',
+      'Seats over all events (their total_seats); equals the sum of boxoffice_seats',
+      (totals) => totals.total,
+    );
+    totalsGauge('boxoffice_active_holds', 'Active holds over all events', (totals) => totals.activeHolds);
     const { ready, overdueExpiryJobs } = probes;
     if (ready) {
       // /readyz as a number: dashboards and alerts see Redis trouble without probing it.
