@@ -11,7 +11,15 @@ export const problemCatalogue = {
   'forbidden-token': { status: 403, title: 'Payment token does not match the hold' },
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  'admission-required': { status: 403, title: 'An admission from the queue is required' },
+  'forbidden-entry-token': { status: 403, title: 'Entry token does not match the waiting-list entry' },
   'not-enough-seats': { status: 409, title: 'Not enough seats' },
+  'no-adjacent-seats': { status: 409, title: 'No adjacent seats left' },
+  'seats-unavailable': { status: 409, title: 'Seats are not available' },
+  'waitlist-first': { status: 409, title: 'The waiting list is served first' },
+  'admission-in-use': { status: 409, title: 'This admission already has an active hold' },
+  'extension-refused': { status: 409, title: 'Hold cannot be extended' },
+  'entry-booked': { status: 409, title: 'Waiting-list entry is already booked' },
   'hold-booked': { status: 409, title: 'Hold is already booked' },
   'idempotency-in-flight': { status: 409, title: 'A request with this Idempotency-Key is still in flight' },
   'hold-gone': { status: 410, title: 'Hold is no longer active' },
@@ -56,5 +64,8 @@ export class DomainError extends Error {
   }
 }
 
-export const notFound = (what: 'event' | 'hold' | 'booking', id: string) =>
+export const notFound = (
+  what: 'event' | 'hold' | 'booking' | 'waiting-list entry' | 'ticket' | 'queue' | 'category',
+  id: string,
+) =>
   new DomainError('not-found', { detail: `No ${what} with id ${JSON.stringify(id)}` });

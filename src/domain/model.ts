@@ -1,0 +1,178 @@
+// The domain's vocabulary for version 2: what the box office takes in and gives out. The
+// HTTP layer maps these to and from JSON; the domain turns them into Lua script calls.
+
+export type CategoryKind = 'general' | 'seated';
+export type HoldStatus = 'active' | 'expired' | 'released' | 'booked';
+export type BookingStatus = 'confirmed' | 'cancelled';
+export type WaitlistStatus = 'waiting' | 'offered' | 'booked' | 'expired' | 'left';
+
+/** The category an event made with `total_seats` alone has. */
+export const GENERAL_CATEGORY = 'general';
+
+export interface RowInput {
+  row: string;
+  seats: number;
+}
+
+export interface CategoryInput {
+  categoryId: string;
+  name?: string;
+  /** exactly one of capacity (general) and rows (seated) */
+  capacity?: number;
+  rows?: RowInput[];
+}
+
+export interface NewEvent {
+  name: string;
+  maxPerHold?: number;
+  /** validated: categories given, or totalSeats alone (one general category) */
+  totalSeats?: number;
+  categories?: CategoryInput[];
+}
+
+export interface Counts {
+  total: number;
+  available: number;
+  held: number;
+  booked: number;
+}
+
+export interface CategoryView extends Counts {
+  categoryId: string;
+  name: string;
+  kind: CategoryKind;
+  /** waiting-list entries still waiting */
+  waiting: number;
+}
+
+export interface EventView extends Counts {
+  eventId: string;
+  name: string;
+  maxPerHold: number | null;
+  createdAt: Date;
+  categories: CategoryView[];
+}
+
+export interface SeatRowView {
+  row: string;
+  categoryId: string;
+  seats: number;
+  /** one character per seat, seat 1 first: A available, H held, B booked */
+  status: string;
+}
+
+export interface ItemQty {
+  categoryId: string;
+  qty: number;
+}
+
+/** What a hold asks for: exactly one of the three shapes. */
+export type SeatRequest =
+  | { kind: 'qty'; qty: number; categoryId?: string; partial: boolean; adjacent: boolean }
+  | { kind: 'items'; items: ItemQty[] }
+  | { kind: 'seats'; seats: string[] };
+
+export interface NewHold {
+  eventId: string;
+  ttlS: number;
+  request: SeatRequest;
+  /** the Admission-Token header, for an event behind a queue */
+  admissionToken?: string;
+}
+
+/**
+ * Who asks and, for a retry after an unknown outcome, the ids the first attempt chose: the
+ * scripts are idempotent on those ids, so a retry never takes seats a second time.
+ */
+export interface AttemptIdentity {
+  clientId?: string;
+  id?: string;
+  token?: string;
+}
+
+export interface HoldView {
+  holdId: string;
+  eventId: string;
+  qty: number;
+  requestedQty: number;
+  items: ItemQty[];
+  /** seated categories only: the seats held, in row order, then by number */
+  seats?: string[];
+  status: HoldStatus;
+  expiresAt: Date;
+  createdAt: Date;
+  extensionsLeft: number;
+  bookingId?: string;
+  /** the waiting-list entry this hold was offered to */
+  entryId?: string;
+}
+
+export interface CreatedHold {
+  hold: HoldView;
+  paymentToken: string;
+  /** true when the hold already existed (a retry with the same ids) */
+  replayed: boolean;
+}
+
+export interface BookingView {
+  bookingId: string;
+  holdId: string;
+  eventId: string;
+  qty: number;
+  items: ItemQty[];
+  seats?: string[];
+  status: BookingStatus;
+  createdAt: Date;
+  cancelledAt?: Date;
+}
+
+/** Cancelling is allowed to the holder (its payment token) or to an operator. */
+export type CancelAuthority = { paymentToken: string } | { admin: true };
+
+export interface NewWaitlistEntry {
+  eventId: string;
+  categoryId?: string;
+  qty: number;
+  /** lifetime of the hold the entry will be offered */
+  ttlS: number;
+  admissionToken?: string;
+}
+
+export interface WaitlistEntryView {
+  entryId: string;
+  eventId: string;
+  categoryId: string;
+  qty: number;
+  status: WaitlistStatus;
+  /** 1 = next; while waiting */
+  position?: number;
+  holdId?: string;
+  expiresAt?: Date;
+}
+
+export type AuditType =
+  | 'hold.created'
+  | 'hold.released'
+  | 'hold.expired'
+  | 'hold.extended'
+  | 'booking.created'
+  | 'booking.cancelled';
+
+export interface AuditEntry {
+  id: string;
+  at: Date;
+  type: AuditType;
+  categoryId: string;
+  qty: number;
+  holdId: string;
+  bookingId?: string;
+  entryId?: string;
+  seats?: string[];
+  expiresAt?: Date;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  next: string | null;
+  more: boolean;
+}
