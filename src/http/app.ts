@@ -1,17 +1,16 @@
 import express, { type Express } from 'express';
 import { DomainError } from '../domain/errors.js';
 import type { HttpDeps } from './deps.js';
-import { jsonBody } from './json-body.js';
+import { jsonBody, MAX_BODY_BYTES } from './json-body.js';
 import type { Logger } from '../logger.js';
 import { problemHandler, sendProblem } from './problem.js';
 import { requestLog } from './request-log.js';
 import { requestMetrics } from './request-metrics.js';
 import { buildOpenApiDocument } from './openapi/document.js';
-import { bookingRoutes } from './routes/bookings.js';
-import { docsRoutes } from './routes/docs.js';
-import { eventRoutes } from './routes/events.js';
-import { holdRoutes } from './routes/holds.js';
-import { operationsRoutes, type OperationsDeps } from './routes/operations.js';
+import { pathsOf, routeFor, routerOf } from './route-table.js';
+import { docsAssets } from './routes/docs.js';
+import { routeTable } from './routes/index.js';
+import type { OperationsDeps } from './routes/operations.js';
 
 export interface AppDeps extends HttpDeps, OperationsDeps {
   logger: Logger;
@@ -20,34 +19,28 @@ export interface AppDeps extends HttpDeps, OperationsDeps {
   onUnexpectedError(error: unknown, requestId: string | undefined): void;
 }
 
-/** Paths the API serves, with their methods, for 405 answers. */
-const ALLOWED_METHODS: [RegExp, string][] = [
-  [/^\/events\/?$/, 'POST'],
-  [/^\/events\/[^/]+\/?$/, 'GET'],
-  [/^\/holds\/?$/, 'POST'],
-  [/^\/holds\/[^/]+\/?$/, 'GET, DELETE'],
-  [/^\/book\/?$/, 'POST'],
-  [/^\/bookings\/[^/]+\/?$/, 'GET'],
-];
-
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', deps.settings.trustProxyHops);
 
+  const routes = routeTable(deps.settings);
+  // The document is built once, here, from the same table.
+  const routeDeps = { ...deps, openApiJson: JSON.stringify(buildOpenApiDocument(deps.settings)) };
+  const paths = pathsOf(routes);
+
   app.use(requestLog({ logger: deps.logger, enabled: deps.logRequests }));
   app.use(requestMetrics(deps.metrics));
-  app.use(operationsRoutes(deps));
-  app.use(jsonBody);
-  app.use(eventRoutes(deps), holdRoutes(deps), bookingRoutes(deps));
-  // After the API's routes, so API requests never reach it; the document is built once, here.
-  app.use(docsRoutes(buildOpenApiDocument(deps.settings)));
+  app.use(routerOf(routes, 'operations', routeDeps));
+  app.use(jsonBody((req) => routeFor(routes, req.method, req.path)?.bodyLimit ?? MAX_BODY_BYTES));
+  app.use(routerOf(routes, 'api', routeDeps));
+  app.use(routerOf(routes, 'docs', routeDeps), docsAssets());
 
   app.use((req, res) => {
-    const allowed = ALLOWED_METHODS.find(([pattern]) => pattern.test(req.path))?.[1];
-    if (allowed) {
-      res.set('Allow', allowed);
+    const allow = paths.find(({ pattern }) => pattern.test(req.path))?.allow;
+    if (allow) {
+      res.set('Allow', allow);
       return sendProblem(res, new DomainError('method-not-allowed', { detail: `${req.method} is not allowed here` }));
     }
     sendProblem(res, new DomainError('not-found', { detail: `No route for ${req.method} ${req.path}` }));

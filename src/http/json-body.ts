@@ -1,8 +1,9 @@
-import express, { type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import { DomainError } from '../domain/errors.js';
 
-// JSON bodies only, at most 16 KiB. A body with another Content-Type is a 415; a request
-// with no body at all is treated as an empty one (its fields are then "required").
+// JSON bodies only, at most 16 KiB unless a route takes more (POST /events: seat maps are
+// long). A body with another Content-Type is a 415; a request with no body at all is
+// treated as an empty one (its fields are then "required").
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -24,8 +25,17 @@ const requireJsonType: RequestHandler = (req, _res, next) => {
   next();
 };
 
-export const jsonBody: RequestHandler[] = [
-  requireJsonType,
-  // strict: false so a JSON scalar parses, and is then refused as "not an object" (422).
-  express.json({ limit: MAX_BODY_BYTES, strict: false, type: () => true }),
-];
+// strict: false so a JSON scalar parses, and is then refused as "not an object" (422).
+const parserFor = (limit: number) => express.json({ limit, strict: false, type: () => true });
+
+/** `limitOf` gives each request's largest body in bytes (by the route it is for). */
+export function jsonBody(limitOf: (req: Request) => number): RequestHandler[] {
+  const parsers = new Map<number, RequestHandler>();
+  const parse: RequestHandler = (req, res, next) => {
+    const limit = limitOf(req);
+    let parser = parsers.get(limit);
+    if (!parser) parsers.set(limit, (parser = parserFor(limit)));
+    parser(req, res, next);
+  };
+  return [requireJsonType, parse];
+}

@@ -23,8 +23,11 @@ export function sendProblem(res: Response, error: DomainError) {
   res.status(error.status).type('application/problem+json').json(problemBody(error));
 }
 
+const sizeText = (bytes: number | undefined) =>
+  bytes === undefined ? 'this route takes' : bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes / 1024} KiB`;
+
 /** body-parser's errors carry a status and a type; turn them into our problems. */
-function fromBodyParser(error: { status?: number; type?: string }): DomainError | null {
+function fromBodyParser(error: { status?: number; type?: string; limit?: number }): DomainError | null {
   const byStatus: Partial<Record<number, ProblemCode>> = {
     400: 'bad-json',
     413: 'body-too-large',
@@ -36,7 +39,7 @@ function fromBodyParser(error: { status?: number; type?: string }): DomainError 
     code === 'bad-json'
       ? 'The request body is not valid JSON'
       : code === 'body-too-large'
-        ? 'The request body is larger than 16 KiB'
+        ? `The request body is larger than ${sizeText(error.limit)}`
         : 'The request body must be UTF-8 JSON';
   return new DomainError(code, { detail });
 }
@@ -62,7 +65,7 @@ export function problemHandler(
   return (error, _req, res, next) => {
     if (res.headersSent) return next(error);
     if (error instanceof DomainError) return sendProblem(res, error);
-    const fromParser = fromBodyParser(error as { status?: number; type?: string });
+    const fromParser = fromBodyParser(error as { status?: number; type?: string; limit?: number });
     if (fromParser) return sendProblem(res, fromParser);
     const fromRouter = fromExpress(error as { status?: number; expose?: boolean });
     if (fromRouter) return sendProblem(res, fromRouter);

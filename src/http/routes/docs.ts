@@ -1,11 +1,13 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import express, { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { defineRoute, type Route } from '../route-table.js';
 
 // GET /openapi.json and GET /docs: the OpenAPI document and an interactive reference of it
 // (Swagger UI, served from node_modules: no CDN, so it works offline and leaks nothing).
-// Both bodies are made once, when the app is built. app.ts mounts this router after the
-// API's, so API requests never pass through it.
+// Both bodies are made once, when the app is built. Their routes sit last in the app, so
+// API requests never pass through them.
 
 const swaggerUiDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
@@ -55,20 +57,43 @@ const onlyAssets: RequestHandler = (req, res, next) => {
   next('router');
 };
 
-export function docsRoutes(openApiDocument: object): Router {
+/** GET /openapi.json and GET /docs, as routes of the table. */
+export function docsRoutes(): Route[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/openapi.json',
+      stage: 'docs',
+      operationId: 'openapi',
+      tags: ['Documentation'],
+      summary: 'This document',
+      responses: {
+        '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: z.looseObject({ openapi: z.string() }) } } },
+      },
+      problems: [],
+      handle({ res, deps }) {
+        res.type('application/json').send(deps.openApiJson);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/docs',
+      stage: 'docs',
+      operationId: 'docs',
+      tags: ['Documentation'],
+      summary: 'Interactive API reference (Swagger UI) of this document',
+      responses: { '200': { description: 'HTML page', content: { 'text/html': { schema: z.string() } } } },
+      problems: [],
+      handle({ res }) {
+        res.type('text/html').send(DOCS_PAGE);
+      },
+    }),
+  ];
+}
+
+/** The Swagger UI files the page loads. Static files are not API operations: middleware, not routes. */
+export function docsAssets(): Router {
   const router = Router();
-  const documentJson = JSON.stringify(openApiDocument);
-
-  router.get('/openapi.json', (_req, res) => {
-    res.type('application/json').send(documentJson);
-  });
-
-  router.get('/docs', (_req, res) => {
-    res.type('text/html').send(DOCS_PAGE);
-  });
-
-  // Static files are not API operations: middleware, not routes, so not in the document.
   router.use('/docs', onlyAssets, express.static(swaggerUiDir, { index: false, maxAge: '1h' }));
-
   return router;
 }

@@ -1,46 +1,56 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
-import { Router, type Request } from 'express';
-import { DomainError } from '../../domain/errors.js';
-import type { HttpDeps } from '../deps.js';
-import { createEventBody, parseInput, unwrap } from '../schemas.js';
+import type { HttpSettings } from '../deps.js';
 import { respondIdempotently } from '../idempotent.js';
-import { eventCreatedJson, eventJson } from '../views.js';
+import { location } from '../openapi/parts.js';
+import { defineRoute, type Route } from '../route-table.js';
+import { createEventBody } from '../schemas.js';
+import { eventCreatedJson, eventCreatedSchema, eventJson, eventSchema } from '../views.js';
 
-export function eventRoutes({ boxOffice, idempotency, settings }: HttpDeps): Router {
-  const router = Router();
-
-  router.post('/events', async (req, res) => {
-    if (settings.adminToken !== undefined) requireAdmin(req, settings.adminToken);
-    const input = parseInput(createEventBody, unwrap(req.body === undefined ? {} : req.body, 'event'));
-    await respondIdempotently(idempotency, req, res, 'events', input, async () => {
-      const event = await boxOffice.createEvent({
-        name: input.name,
-        totalSeats: input.total_seats,
-        maxPerHold: input.max_per_hold,
-      });
-      return {
-        status: 201,
-        body: eventCreatedJson(event),
-        headers: { Location: `/events/${encodeURIComponent(event.eventId)}` },
-      };
-    });
-  });
-
-  router.get('/events/:eventId', async (req, res) => {
-    res.json(eventJson(await boxOffice.getEvent(req.params.eventId)));
-  });
-
-  return router;
-}
-
-const digest = (text: string) => createHash('sha256').update(text).digest();
-
-function requireAdmin(req: Request, adminToken: string) {
-  const [scheme, token] = (req.get('Authorization') ?? '').split(' ');
-  // Compared as digests, in constant time, so neither length nor content leaks.
-  if (scheme?.toLowerCase() === 'bearer' && token && timingSafeEqual(digest(token), digest(adminToken))) return;
-  throw new DomainError('unauthorized', {
-    detail: 'POST /events needs Authorization: Bearer <ADMIN_TOKEN>',
-    headers: { 'WWW-Authenticate': 'Bearer realm="box-office"' },
-  });
+export function eventRoutes(_settings: HttpSettings): Route[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/events',
+      operationId: 'createEvent',
+      tags: ['Events'],
+      summary: 'Create an event',
+      admin: true,
+      idempotent: true,
+      body: {
+        schema: createEventBody,
+        wrapper: 'event',
+        examples: {
+          flat: { name: 'Concert', total_seats: 100 },
+          rails: { event: { name: 'Demo', total_seats: 5, max_per_hold: 4 } },
+        },
+      },
+      responses: { '201': { description: 'The event', schema: eventCreatedSchema, headers: { Location: location } } },
+      problems: ['invalid-request'],
+      async handle({ req, res, deps, body }) {
+        await respondIdempotently(deps.idempotency, req, res, 'events', body, async () => {
+          const event = await deps.boxOffice.createEvent({
+            name: body.name,
+            totalSeats: body.total_seats,
+            maxPerHold: body.max_per_hold,
+          });
+          return {
+            status: 201,
+            body: eventCreatedJson(event),
+            headers: { Location: `/events/${encodeURIComponent(event.eventId)}` },
+          };
+        });
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/events/{event_id}',
+      operationId: 'getEvent',
+      tags: ['Events'],
+      summary: 'Seat counts of an event, as one consistent snapshot',
+      responses: { '200': { description: 'The event', schema: eventSchema } },
+      problems: ['not-found'],
+      async handle({ res, deps, params }) {
+        res.json(eventJson(await deps.boxOffice.getEvent(params.eventId!)));
+      },
+    }),
+  ];
 }

@@ -1,59 +1,94 @@
-import { Router, type Request } from 'express';
-import type { Metrics } from '../../metrics/registry.js';
+import { z } from 'zod';
 import { clientIdOf } from '../client-id.js';
-import type { HttpDeps } from '../deps.js';
+import type { HttpSettings } from '../deps.js';
 import { respondIdempotently } from '../idempotent.js';
-import { holdBody, holdQuery, parseInput, releaseBody, unwrap } from '../schemas.js';
-import { holdCreatedJson, holdJson } from '../views.js';
+import { clientIdHeaderOf, location } from '../openapi/parts.js';
+import { defineRoute, type Route } from '../route-table.js';
+import { holdBody, holdQuery, parseInput, releaseBody } from '../schemas.js';
+import { holdCreatedJson, holdCreatedSchema, holdJson, holdSchema } from '../views.js';
 
-export function holdRoutes({ boxOffice, idempotency, settings, metrics }: HttpDeps & { metrics: Metrics }): Router {
-  const router = Router();
-  const bodySchema = holdBody(settings);
-  const querySchema = holdQuery(settings);
+const paymentTokenHeader = z.string().optional().meta({ description: "the hold's payment_token, if not in the body" });
 
-  /** A hold request whose fields do not validate is a rejected hold too (reason invalid_request). */
-  const parseHoldRequest = (req: Request) => {
-    try {
-      return {
-        body: parseInput(bodySchema, unwrap(req.body === undefined ? {} : req.body, 'hold')),
-        query: parseInput(querySchema, req.query, 'query'),
-      };
-    } catch (error) {
-      metrics.holdsRejected.inc({ reason: 'invalid_request' });
-      throw error;
-    }
-  };
-
-  router.post('/holds', async (req, res) => {
-    const { body, query } = parseHoldRequest(req);
-    const input = {
-      eventId: body.event_id,
-      qty: body.qty,
-      // The body's fields win over the FastAPI seed's query parameters.
-      ttlS: body.ttl ?? (query.hold_ttl !== undefined ? query.hold_ttl * 60 : settings.holdTtlDefaultS),
-      partial: body.partial ?? query.allot_partial ?? false,
-    };
-    await respondIdempotently(idempotency, req, res, 'holds', input, async () => {
-      const { hold, paymentToken } = await boxOffice.createHold(input, clientIdOf(req, settings.clientIdHeader));
-      return {
-        status: 201,
-        body: holdCreatedJson(hold, paymentToken),
-        headers: { Location: `/holds/${encodeURIComponent(hold.holdId)}` },
-      };
-    });
-  });
-
-  router.get('/holds/:holdId', async (req, res) => {
-    res.json(holdJson(await boxOffice.getHold(req.params.holdId)));
-  });
-
-  router.delete('/holds/:holdId', async (req, res) => {
-    const body = parseInput(releaseBody, unwrap(req.body === undefined ? {} : req.body, 'hold'));
-    const paymentToken = body.payment_token ?? req.get('Payment-Token');
-    const token = parseInput(releaseBody.required(), { payment_token: paymentToken });
-    const client = clientIdOf(req, settings.clientIdHeader);
-    res.json(holdJson(await boxOffice.releaseHold(req.params.holdId, token.payment_token, client)));
-  });
-
-  return router;
+export function holdRoutes(settings: HttpSettings): Route[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/holds',
+      operationId: 'createHold',
+      tags: ['Holds'],
+      summary: 'Hold seats for a while',
+      description:
+        "Body fields win over the FastAPI-style query parameters. With `partial` and fewer seats left than " +
+        'asked for, the hold takes all that are left (`qty < requested_qty`). The `payment_token` is shown only here.',
+      idempotent: true,
+      query: holdQuery(settings),
+      headers: clientIdHeaderOf(settings),
+      body: {
+        schema: holdBody(settings),
+        wrapper: 'hold',
+        examples: {
+          flat: { event_id: 'EVENT_ID', qty: 2, ttl: 300 },
+          rails: { hold: { event_id: 'EVENT_ID', qty: 2, partial: true } },
+        },
+      },
+      responses: {
+        '201': { description: 'The hold, with its payment token', schema: holdCreatedSchema, headers: { Location: location } },
+      },
+      problems: ['invalid-request', 'qty-above-limit', 'not-found', 'not-enough-seats', 'too-many-holds', 'rate-limited'],
+      // A hold request whose fields do not validate is a rejected hold too.
+      onInvalid: (deps) => deps.metrics.holdsRejected.inc({ reason: 'invalid_request' }),
+      async handle({ req, res, deps, body, query }) {
+        const input = {
+          eventId: body.event_id,
+          qty: body.qty,
+          // The body's fields win over the FastAPI-style query parameters.
+          ttlS: body.ttl ?? (query.hold_ttl !== undefined ? query.hold_ttl * 60 : deps.settings.holdTtlDefaultS),
+          partial: body.partial ?? query.allot_partial ?? false,
+        };
+        await respondIdempotently(deps.idempotency, req, res, 'holds', input, async () => {
+          const client = clientIdOf(req, deps.settings.clientIdHeader);
+          const { hold, paymentToken } = await deps.boxOffice.createHold(input, client);
+          return {
+            status: 201,
+            body: holdCreatedJson(hold, paymentToken),
+            headers: { Location: `/holds/${encodeURIComponent(hold.holdId)}` },
+          };
+        });
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/holds/{hold_id}',
+      operationId: 'getHold',
+      tags: ['Holds'],
+      summary: 'A hold and its status (never its payment token)',
+      responses: { '200': { description: 'The hold', schema: holdSchema } },
+      problems: ['not-found'],
+      async handle({ res, deps, params }) {
+        res.json(holdJson(await deps.boxOffice.getHold(params.holdId!)));
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/holds/{hold_id}',
+      operationId: 'releaseHold',
+      tags: ['Holds'],
+      summary: 'Release an active hold: its seats go back on sale',
+      description: 'The payment token comes in the body or in the `Payment-Token` header. Releasing again answers the same 200.',
+      headers: { 'Payment-Token': paymentTokenHeader, ...clientIdHeaderOf(settings) },
+      body: {
+        schema: releaseBody,
+        wrapper: 'hold',
+        required: false,
+        examples: { flat: { payment_token: 'PAYMENT_TOKEN' }, rails: { hold: { payment_token: 'PAYMENT_TOKEN' } } },
+      },
+      responses: { '200': { description: 'The hold, now released', schema: holdSchema } },
+      problems: ['invalid-request', 'forbidden-token', 'not-found', 'hold-booked', 'hold-gone'],
+      async handle({ req, res, deps, params, body }) {
+        const token = parseInput(releaseBody.required(), { payment_token: body.payment_token ?? req.get('Payment-Token') });
+        const client = clientIdOf(req, deps.settings.clientIdHeader);
+        res.json(holdJson(await deps.boxOffice.releaseHold(params.holdId!, token.payment_token, client)));
+      },
+    }),
+  ];
 }

@@ -1,0 +1,16 @@
+import type { HttpSettings } from '../deps.js';
+import type { Route } from '../route-table.js';
+import { bookingRoutes } from './bookings.js';
+import { docsRoutes } from './docs.js';
+import { eventRoutes } from './events.js';
+import { holdRoutes } from './holds.js';
+import { operationsRoutes } from './operations.js';
+
+/** The one route table of the service, in the order of the document. */
+export const routeTable = (settings: HttpSettings): Route[] => [
+  ...eventRoutes(settings),
+  ...holdRoutes(settings),
+  ...bookingRoutes(settings),
+  ...operationsRoutes(),
+  ...docsRoutes(),
+];
