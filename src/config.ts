@@ -41,8 +41,16 @@ const envSchema = z
     REDIS_URL: redisUrl.optional(),
     REDIS_CLUSTER_NODES: clusterNodes.optional(),
     KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'KEY_PREFIX: 1-32 of [A-Za-z0-9_-]').default('bo'),
-    HOLD_TTL_DEFAULT_S: positiveInt('HOLD_TTL_DEFAULT_S').default(120),
-    HOLD_TTL_MAX_S: positiveInt('HOLD_TTL_MAX_S').default(900),
+    // Defaults applied below (holdTimes): an unset one gives way to the bounds the set ones draw.
+    HOLD_TTL_DEFAULT_S: positiveInt('HOLD_TTL_DEFAULT_S').optional(),
+    HOLD_TTL_MAX_S: positiveInt('HOLD_TTL_MAX_S').optional(),
+    HOLD_MAX_LIFETIME_S: positiveInt('HOLD_MAX_LIFETIME_S').optional(),
+    WAITLIST_OFFER_TTL_S: positiveInt('WAITLIST_OFFER_TTL_S').optional(),
+    HOLD_MAX_EXTENSIONS: z.coerce
+      .number({ error: 'HOLD_MAX_EXTENSIONS must be a number' })
+      .int('HOLD_MAX_EXTENSIONS must be an integer')
+      .min(0, 'HOLD_MAX_EXTENSIONS must be >= 0')
+      .default(3),
     MAX_QTY_PER_HOLD: positiveInt('MAX_QTY_PER_HOLD').default(10),
     ADMIN_TOKEN: z.string().min(1).optional(),
     MAX_ACTIVE_HOLDS_PER_CLIENT: positiveInt('MAX_ACTIVE_HOLDS_PER_CLIENT').optional(),
@@ -71,14 +79,60 @@ const envSchema = z
       .default('true')
       .transform((text) => text === 'true'),
   })
-  .refine((env) => env.HOLD_TTL_DEFAULT_S <= env.HOLD_TTL_MAX_S, {
-    message: 'HOLD_TTL_DEFAULT_S must not exceed HOLD_TTL_MAX_S',
-    path: ['HOLD_TTL_DEFAULT_S'],
-  })
   .refine((env) => !(env.REDIS_URL && env.REDIS_CLUSTER_NODES), {
     message: 'set REDIS_URL or REDIS_CLUSTER_NODES, not both',
     path: ['REDIS_URL'],
+  })
+  .transform((env, ctx) => {
+    const times = holdTimes(env);
+    if (typeof times === 'string') {
+      ctx.addIssue({ code: 'custom', message: times, path: [] });
+      return z.NEVER;
+    }
+    return { ...env, ...times };
   });
+
+const HOLD_TIME_DEFAULTS = {
+  HOLD_TTL_DEFAULT_S: 120,
+  HOLD_TTL_MAX_S: 900,
+  HOLD_MAX_LIFETIME_S: 1_800,
+  WAITLIST_OFFER_TTL_S: 600,
+};
+
+type HoldTimes = typeof HOLD_TIME_DEFAULTS;
+
+/**
+ * HOLD_TTL_DEFAULT_S <= HOLD_TTL_MAX_S <= HOLD_MAX_LIFETIME_S and WAITLIST_OFFER_TTL_S <=
+ * HOLD_TTL_MAX_S. A value that is set and breaks one is an error (the message); a default
+ * that would break one gives way to the bound (HOLD_TTL_MAX_S=60 alone: the default ttl and
+ * the offer ttl become 60).
+ */
+function holdTimes(set: Partial<HoldTimes>): HoldTimes | string {
+  const lower = Math.max(1, set.HOLD_TTL_DEFAULT_S ?? 1, set.WAITLIST_OFFER_TTL_S ?? 1);
+  const upper = set.HOLD_MAX_LIFETIME_S ?? Infinity;
+  const max = set.HOLD_TTL_MAX_S ?? Math.min(Math.max(HOLD_TIME_DEFAULTS.HOLD_TTL_MAX_S, lower), upper);
+  const times: HoldTimes = {
+    HOLD_TTL_MAX_S: max,
+    HOLD_TTL_DEFAULT_S: set.HOLD_TTL_DEFAULT_S ?? Math.min(HOLD_TIME_DEFAULTS.HOLD_TTL_DEFAULT_S, max),
+    WAITLIST_OFFER_TTL_S: set.WAITLIST_OFFER_TTL_S ?? Math.min(HOLD_TIME_DEFAULTS.WAITLIST_OFFER_TTL_S, max),
+    HOLD_MAX_LIFETIME_S: set.HOLD_MAX_LIFETIME_S ?? Math.max(HOLD_TIME_DEFAULTS.HOLD_MAX_LIFETIME_S, max),
+  };
+  const broken = (
+    [
+      ['HOLD_TTL_DEFAULT_S', 'HOLD_TTL_MAX_S'],
+      ['WAITLIST_OFFER_TTL_S', 'HOLD_TTL_MAX_S'],
+      ['HOLD_TTL_MAX_S', 'HOLD_MAX_LIFETIME_S'],
+      ['HOLD_TTL_DEFAULT_S', 'HOLD_MAX_LIFETIME_S'],
+      ['WAITLIST_OFFER_TTL_S', 'HOLD_MAX_LIFETIME_S'],
+    ] as const
+  ).filter(([low, high]) => times[low] > times[high]);
+  if (broken.length === 0) return times;
+  // Name the values that were set; a default only broke a bound because a set value moved it.
+  const bothSet = broken.filter(([low, high]) => set[low] !== undefined && set[high] !== undefined);
+  return (bothSet.length > 0 ? bothSet : broken)
+    .map(([low, high]) => `${low} (${times[low]}${set[low] === undefined ? ', default' : ''}) must not exceed ${high} (${times[high]}${set[high] === undefined ? ', default' : ''})`)
+    .join('; ');
+}
 
 export type Config = Readonly<z.output<typeof envSchema>>;
 

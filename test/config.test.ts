@@ -10,6 +10,9 @@ describe('configuration from the environment', () => {
       HOLD_TTL_DEFAULT_S: 120,
       HOLD_TTL_MAX_S: 900,
       MAX_QTY_PER_HOLD: 10,
+      HOLD_MAX_EXTENSIONS: 3,
+      HOLD_MAX_LIFETIME_S: 1800,
+      WAITLIST_OFFER_TTL_S: 600,
     });
     expect(config.ADMIN_TOKEN).to.equal(undefined);
     expect(config.MAX_ACTIVE_HOLDS_PER_CLIENT).to.equal(undefined);
@@ -55,10 +58,49 @@ describe('configuration from the environment', () => {
     ['MAX_ACTIVE_HOLDS_PER_CLIENT', { MAX_ACTIVE_HOLDS_PER_CLIENT: '-1' }],
     ['REDIS_URL', { REDIS_URL: 'redis://a:1', REDIS_CLUSTER_NODES: 'b:2' }],
     ['LOG_REQUESTS', { LOG_REQUESTS: 'yes' }],
+    ['HOLD_MAX_EXTENSIONS', { HOLD_MAX_EXTENSIONS: '-1' }],
+    ['HOLD_MAX_EXTENSIONS', { HOLD_MAX_EXTENSIONS: 'many' }],
+    ['HOLD_MAX_LIFETIME_S', { HOLD_MAX_LIFETIME_S: '0' }],
+    ['WAITLIST_OFFER_TTL_S', { WAITLIST_OFFER_TTL_S: '1.5' }],
+    // set values that break an ordering
+    ['HOLD_MAX_LIFETIME_S', { HOLD_TTL_MAX_S: '900', HOLD_MAX_LIFETIME_S: '600' }],
+    ['WAITLIST_OFFER_TTL_S', { WAITLIST_OFFER_TTL_S: '100', HOLD_TTL_MAX_S: '60' }],
+    ['HOLD_MAX_LIFETIME_S', { HOLD_TTL_DEFAULT_S: '1000', HOLD_MAX_LIFETIME_S: '600' }],
+    ['HOLD_MAX_LIFETIME_S', { WAITLIST_OFFER_TTL_S: '1000', HOLD_MAX_LIFETIME_S: '600' }],
   ];
   for (const [variable, env] of badValues) {
     it(`refuses a bad ${variable} (${JSON.stringify(env)}) with a message naming it`, () => {
       expect(() => loadConfig(env)).to.throw(ConfigError, variable);
     });
   }
+
+  describe('hold times: HOLD_TTL_DEFAULT_S <= HOLD_TTL_MAX_S <= HOLD_MAX_LIFETIME_S, WAITLIST_OFFER_TTL_S <= HOLD_TTL_MAX_S', () => {
+    const times = (env: Record<string, string>) => {
+      const config = loadConfig(env);
+      return [config.HOLD_TTL_DEFAULT_S, config.HOLD_TTL_MAX_S, config.HOLD_MAX_LIFETIME_S, config.WAITLIST_OFFER_TTL_S];
+    };
+    const cases: [Record<string, string>, number[]][] = [
+      [{}, [120, 900, 1800, 600]],
+      // the contract's example: the default ttl and the offer ttl give way to the max
+      [{ HOLD_TTL_MAX_S: '60' }, [60, 60, 1800, 60]],
+      [{ HOLD_TTL_MAX_S: '3600' }, [120, 3600, 3600, 600]],
+      [{ HOLD_MAX_LIFETIME_S: '600' }, [120, 600, 600, 600]],
+      [{ HOLD_MAX_LIFETIME_S: '60' }, [60, 60, 60, 60]],
+      [{ HOLD_TTL_DEFAULT_S: '2000' }, [2000, 2000, 2000, 600]],
+      [{ WAITLIST_OFFER_TTL_S: '1200' }, [120, 1200, 1800, 1200]],
+      [{ HOLD_TTL_DEFAULT_S: '900', HOLD_TTL_MAX_S: '900', HOLD_MAX_LIFETIME_S: '900', WAITLIST_OFFER_TTL_S: '900' }, [900, 900, 900, 900]],
+    ];
+    for (const [env, expected] of cases) {
+      it(`${JSON.stringify(env)} → default ${expected[0]}, max ${expected[1]}, lifetime ${expected[2]}, offer ${expected[3]}`, () => {
+        expect(times(env)).to.deep.equal(expected);
+      });
+    }
+
+    it('a set value that breaks a bound names both variables and their values', () => {
+      expect(() => loadConfig({ HOLD_TTL_MAX_S: '900', HOLD_MAX_LIFETIME_S: '600' })).to.throw(
+        ConfigError,
+        'HOLD_TTL_MAX_S (900) must not exceed HOLD_MAX_LIFETIME_S (600)',
+      );
+    });
+  });
 });

@@ -5,6 +5,8 @@ import type { Limits } from './schemas.js';
 
 export interface HttpSettings extends Limits {
   holdTtlDefaultS: number;
+  /** lifetime of the hold offered to a waiting-list entry that names no ttl */
+  waitlistOfferTtlS: number;
   adminToken: string | undefined;
   trustProxyHops: number;
   /** header naming the client for the per-client limits; else the client's address */
@@ -16,6 +18,7 @@ export const httpSettingsOf = (config: Config): HttpSettings => ({
   maxQtyPerHold: config.MAX_QTY_PER_HOLD,
   holdTtlMaxS: config.HOLD_TTL_MAX_S,
   holdTtlDefaultS: config.HOLD_TTL_DEFAULT_S,
+  waitlistOfferTtlS: config.WAITLIST_OFFER_TTL_S,
   adminToken: config.ADMIN_TOKEN,
   trustProxyHops: config.TRUST_PROXY_HOPS,
   clientIdHeader: config.CLIENT_ID_HEADER,
