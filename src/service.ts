@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
+import { AdmissionQueue } from './domain/admission-queue.js';
 import { BoxOffice } from './domain/box-office.js';
 import { ClientLimits } from './domain/client-limits.js';
 import { HoldExpirer } from './domain/expiry.js';
@@ -30,6 +31,7 @@ export interface Service {
   metrics: Metrics;
   expirer: HoldExpirer;
   reconciler: Reconciler | null;
+  admissionQueue: AdmissionQueue;
   stop(options?: StopOptions): Promise<void>;
 }
 
@@ -98,6 +100,8 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       logger.warn({ holdId, err: String(error) }, 'expiry job not scheduled; the reconciler will expire the hold'),
   });
 
+  const admissionQueue = new AdmissionQueue({ client: commands, keys, scripts, rate: config.HOLD_RATE_LIMIT });
+
   const app = createApp({
     boxOffice,
     idempotency: new IdempotencyStore(commands, keys, config.IDEMPOTENCY_TTL_S),
@@ -165,7 +169,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     for (const client of clients) client.disconnect();
   };
 
-  return { url, port, server, metrics, expirer, reconciler, stop };
+  return { url, port, server, metrics, expirer, reconciler, admissionQueue, stop };
 }
 
 export class UnsafeRedisError extends Error {

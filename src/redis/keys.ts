@@ -23,6 +23,20 @@ export interface BookKeys extends HoldKeys {
   booking: string;
 }
 
+/** An event's admission queue (see lua/includes/admission.lua); all in the event's slot. */
+export interface QueueKeys {
+  /** hash: settings (opens_at, apm, ttl) and the admission schedule's state */
+  queue: string;
+  /** sorted set: ticket local id -> place in the queue */
+  order: string;
+  /** sorted set: admission segments, scored by the rank of their first ticket */
+  admissions: string;
+  /** hash: ticket local id -> ticket token digest */
+  tickets: string;
+  /** hash: ticket local id -> the last hold made with its admission */
+  ticketHolds: string;
+}
+
 export class KeySpace {
   constructor(readonly prefix: string) {}
 
@@ -46,6 +60,22 @@ export class KeySpace {
 
   bookingKey(eventId: string, bookingId: string): string {
     return `${this.eventBase(eventId)}:booking:${bookingId}`;
+  }
+
+  queueKeys(eventId: string): QueueKeys {
+    const base = this.eventBase(eventId);
+    return {
+      queue: `${base}:queue`,
+      order: `${base}:queue:order`,
+      admissions: `${base}:queue:admissions`,
+      tickets: `${base}:queue:tickets`,
+      ticketHolds: `${base}:queue:holds`,
+    };
+  }
+
+  /** the client's queue-ticket rate state (HOLD_RATE_LIMIT applies to ticket joins too) */
+  clientTicketRate(clientKey: string): string {
+    return `${this.prefix}:client:{${clientKey}}:ticket-rate`;
   }
 
   /** set of every event id; the reconciler and the seat gauges walk it */
