@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 // The one place that reads process.env. Everything else receives a Config.
@@ -72,6 +73,16 @@ const envSchema = z
     /** what to do when Redis may evict keys: refuse to start (and be unready), or warn */
     REDIS_EVICTION_CHECK: z.enum(['refuse', 'warn']).default('refuse'),
     DATA_DIR: z.string().min(1).default('.data'),
+    /**
+     * worker processes sharing the port (Node's cluster); `auto` = one per core. Unset: one
+     * process, no cluster.
+     */
+    WEB_CONCURRENCY: z
+      .string()
+      .regex(/^(auto|[1-9]\d*)$/, 'WEB_CONCURRENCY must be a positive integer or "auto"')
+      .transform((text) => (text === 'auto' ? availableParallelism() : Number(text)))
+      .refine((count) => count <= 64, 'WEB_CONCURRENCY must be at most 64')
+      .optional(),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     /** one log line per request (info; warn for 5xx); false keeps only the service's own lines */
     LOG_REQUESTS: z

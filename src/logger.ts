@@ -19,3 +19,11 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   // exits, fatal exits included.
   return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
 }
+
+/** Waits (a bounded while) until the log lines written so far are out, in order. */
+export async function flushed(logger: Logger): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 1_000);
+    logger.flush(() => (clearTimeout(timer), resolve()));
+  });
+}

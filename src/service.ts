@@ -54,7 +54,12 @@ export function redisTarget(config: Config): RedisTarget {
   throw new Error('no Redis configured: set REDIS_URL or REDIS_CLUSTER_NODES');
 }
 
-export async function startService(config: Config, logger: Logger): Promise<Service> {
+export interface ServiceHooks {
+  /** called with the metrics before the listener opens (a cluster worker aggregates through its primary) */
+  onMetrics?(metrics: Metrics): void;
+}
+
+export async function startService(config: Config, logger: Logger, hooks: ServiceHooks = {}): Promise<Service> {
   const target = redisTarget(config);
   const commands = createRedisClient(target, { role: 'requests', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
   const workerConnection = createRedisClient(target, { role: 'queue', commandTimeoutMs: 0 });
@@ -80,6 +85,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     ready: isReady,
     overdueExpiryJobs: () => overdueExpiryJobs(commands, expiryQueue.queues),
   });
+  hooks.onMetrics?.(metrics);
   const expirer = new HoldExpirer(commands, scripts, keys, metrics);
   const boxOffice = new BoxOffice({
     client: commands,

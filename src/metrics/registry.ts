@@ -98,6 +98,8 @@ export class Metrics {
       help: 'Seats over all events, by state',
       labelNames: ['state'] as const,
       registers: [this.registry],
+      // Every worker of a WEB_CONCURRENCY instance reads the same totals: one page shows them once.
+      aggregator: 'max',
       async collect() {
         const totals = await totalsForThisScrape();
         if (!totals) return;
@@ -111,6 +113,7 @@ export class Metrics {
         name,
         help,
         registers: [this.registry],
+        aggregator: 'max',
         async collect() {
           const totals = await totalsForThisScrape();
           if (totals) this.set(pick(totals));
@@ -129,6 +132,8 @@ export class Metrics {
         name: 'boxoffice_ready',
         help: '1 while this instance is ready (Redis answers, not shutting down), else 0',
         registers: [this.registry],
+        // With several workers: ready only while every one of them is.
+        aggregator: 'min',
         async collect() {
           this.set((await ready().catch(() => false)) ? 1 : 0);
         },
@@ -140,6 +145,7 @@ export class Metrics {
         name: 'boxoffice_expiry_jobs_overdue',
         help: 'Expiry jobs waiting for a worker or over a second past due, over all expiry queues',
         registers: [this.registry],
+        aggregator: 'max',
         async collect() {
           // Unknown (Redis trouble) is NaN rather than a stale count: it never fires an alert.
           this.set(await overdueExpiryJobs().catch(() => Number.NaN));

@@ -162,10 +162,14 @@ describe('npm start with its own redis-server: signals to the process group', fu
     const messages = log.map((entry) => entry.msg as string);
     expect(instance.lines.filter((line) => line.includes('ECONNREFUSED')), 'no ECONNREFUSED').to.deep.equal([]);
     expect(messages, 'Redis did not die under the service').to.not.include('the local redis-server exited on its own');
-    const redisStopped = messages.indexOf('local redis-server stopped');
-    expect(redisStopped, 'Redis was stopped by the service').to.be.greaterThan(messages.indexOf('shutting down'));
-    expect(redisStopped, 'before the process said it stopped').to.be.lessThan(messages.lastIndexOf('stopped'));
-    expect(messages.indexOf('shutting down'), 'shutting down logged').to.be.at.least(0);
+    const at = (msg: string) => log.find((entry) => entry.msg === msg)?.time as string | undefined;
+    const [shuttingDown, redisStopped, stopped] = [at('shutting down'), at('local redis-server stopped'), at('stopped')];
+    expect(shuttingDown, 'shutting down logged').to.be.a('string');
+    expect(redisStopped, 'Redis was stopped by the service').to.be.a('string');
+    expect(redisStopped! >= shuttingDown!, 'Redis stopped after the service shut down').to.equal(true);
+    expect(stopped! >= redisStopped!, 'then the process stopped').to.equal(true);
+    // The drain took its time before Redis was stopped.
+    expect(Date.parse(redisStopped!) - Date.parse(shuttingDown!)).to.be.at.least(DRAIN_MS - 50);
     expect(alive(instance.redisPid), 'redis-server gone after exit').to.equal(false);
     expect(existsSync(join(dataDir, SERVER_RECORD_FILE)), 'its record removed').to.equal(false);
   });
