@@ -1,28 +1,25 @@
 -- Admission queue of one event: its state, the admission schedule, and the gate that the
 -- hold and waiting-list scripts call. Every key below is in the event's slot.
 --
--- FOR THE HOLD / WAITLIST-JOIN SCRIPTS (the gate):
---   --@include admission
---   local q = {
---     queue = KEYS[a], order = KEYS[b], admissions = KEYS[c], tickets = KEYS[d],
---     holds = KEYS[e],                -- KeySpace.queueKeys(eventId): queue, order, admissions,
---                                     -- tickets, ticketHolds (admissionGateArgs() in
---                                     -- src/domain/admission-queue.ts lists them in this order)
---     ticketId = ARGV[x],             -- ticket local id parsed from Admission-Token, '' if none
---     activeHolds = KEYS[f],          -- the event's hash whose fields are its active hold ids
---     expiries = KEYS[g],             -- optional: zset hold id -> expires_at ms; a listed hold
---   }                                 -- past its expires_at does not count as active
---   local refused = admissionGate(q, tokenDigest, nowMs)   -- before the first write
---   if refused then return refused end                     -- {-30} or {-31}
+-- FOR THE HOLD / WAITLIST-JOIN SCRIPTS (the gate), with ctx.keys = eventKeysOf(eventKey)
+-- (lua/includes/keys.lua: uses keys.queue, queueOrder, queueAdmissions, active, expiries)
+-- and ctx.now = Redis time, ms:
+--   local refused = admissionGate(ctx, ticketLocalId, tokenDigest, forHold)  -- before writes
+--   if refused then return {refused, ...} end                                  -- -30 or -31
 --   ... take the seats ...
---   admissionBind(q, holdId)                               -- once the hold exists
--- admissionGate returns nil when the event has no queue (q.queue missing), or when the ticket
--- q.ticketId exists, its token digest equals tokenDigest (sha256 of the whole Admission-Token),
--- it is admitted and unexpired at nowMs, and its last bound hold is not active. Otherwise {-30}
--- (admission required: no/unknown/wrong token, waiting, expired) or {-31} (the admission already
--- has an active hold). It writes only the queue hash (bringing the schedule up to nowMs: the
--- same state any other script would compute). admissionBind(q, holdId) records holdId (the
--- same form as activeHolds' fields) as the admission's hold; it does nothing without a queue.
+--   admissionBind(ctx, ticketLocalId, holdLocalId)                             -- hold made
+-- ticketLocalId: the first half of the Admission-Token `<ticket local uuid>.<random uuid>`
+-- ('' when none was sent); tokenDigest: sha256 (base64url) of the whole token.
+-- admissionGate returns nil when the event has no queue, or when the ticket exists in this
+-- event's queue, its token digest matches, it is admitted and unexpired at ctx.now and (when
+-- forHold) the hold last bound to it is not active: not in keys.active, or past its
+-- expires_at in keys.expiries. Otherwise -30 (admission required: no, unknown or wrong token,
+-- still waiting, expired, a ticket of another event) or -31 (the admission has an active
+-- hold). It writes only the queue hash (the schedule brought up to ctx.now: the state any
+-- other script would compute). admissionBind records holdLocalId as the admission's hold; a
+-- no-op when ticketLocalId is '' or the event has no queue.
+-- The ticket hashes are keys.queue .. ':tickets' and keys.queue .. ':holds' (mirrors
+-- KeySpace.queueKeys in src/redis/keys.ts).
 --
 -- STATE. queue hash: opens_at (ms), apm (admit_per_minute), ttl (admission_ttl_s), joined,
 -- opened (1 once Redis time reached opens_at: later tickets go in arrival order), and the
@@ -139,36 +136,46 @@ local function queueTicket(q, s, ticketId, now)
   return {status = 'waiting', position = position}
 end
 
-local function admissionGate(q, tokenDigest, nowMs)
+local function queueGateKeys(keys)
+  return {
+    queue = keys.queue, order = keys.queueOrder, admissions = keys.queueAdmissions,
+    tickets = keys.queue .. ':tickets', holds = keys.queue .. ':holds',
+  }
+end
+
+local function admissionGate(ctx, ticketLocalId, tokenDigest, forHold)
+  local q = queueGateKeys(ctx.keys)
   local s = queueLoad(q.queue)
   if not s then
     return nil
   end
-  if not q.ticketId or q.ticketId == '' then
-    return {-30}
+  if not ticketLocalId or ticketLocalId == '' then
+    return -30
   end
-  local digest = redis.call('HGET', q.tickets, q.ticketId)
+  local digest = redis.call('HGET', q.tickets, ticketLocalId)
   if not digest or digest ~= tokenDigest then
-    return {-30}
+    return -30
   end
-  queueAdvance(s, nowMs)
+  queueAdvance(s, ctx.now)
   queueSave(q.queue, s)
-  local ticket = queueTicket(q, s, q.ticketId, nowMs)
+  local ticket = queueTicket(q, s, ticketLocalId, ctx.now)
   if not ticket or ticket.status ~= 'admitted' then
-    return {-30}
+    return -30
   end
-  local holdId = redis.call('HGET', q.holds, q.ticketId)
-  if holdId and redis.call('HEXISTS', q.activeHolds, holdId) == 1 then
-    local expiresAt = q.expiries and tonumber(redis.call('ZSCORE', q.expiries, holdId))
-    if not expiresAt or expiresAt > nowMs then
-      return {-31}
+  if forHold then
+    local holdId = redis.call('HGET', q.holds, ticketLocalId)
+    if holdId and redis.call('HEXISTS', ctx.keys.active, holdId) == 1 then
+      local expiresAt = tonumber(redis.call('ZSCORE', ctx.keys.expiries, holdId))
+      if not expiresAt or expiresAt > ctx.now then
+        return -31
+      end
     end
   end
   return nil
 end
 
-local function admissionBind(q, holdId)
-  if q.ticketId and q.ticketId ~= '' and redis.call('EXISTS', q.queue) == 1 then
-    redis.call('HSET', q.holds, q.ticketId, holdId)
+local function admissionBind(ctx, ticketLocalId, holdLocalId)
+  if ticketLocalId and ticketLocalId ~= '' and redis.call('EXISTS', ctx.keys.queue) == 1 then
+    redis.call('HSET', ctx.keys.queue .. ':holds', ticketLocalId, holdLocalId)
   end
 end

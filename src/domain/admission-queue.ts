@@ -27,8 +27,6 @@ export interface AdmissionQueueDeps {
 
 /** What a hold or waiting-list script needs to run the admission gate (lua/includes/admission.lua). */
 export interface AdmissionGateArgs {
-  /** the queue's five keys, in the order queue, order, admissions, tickets, ticketHolds */
-  keys: string[];
   /** the ticket's local id from the Admission-Token, '' when none could be read */
   ticketId: string;
   /** sha256 digest of the whole Admission-Token ('' when none) */
@@ -47,12 +45,10 @@ export function ticketLocalIdOfToken(token: string | undefined): string | null {
   return isUuid(localId) && isUuid(token.slice(at + 1)) ? localId : null;
 }
 
-/** Gate arguments for an event and the Admission-Token a request carried (maybe none). */
-export function admissionGateArgs(keys: KeySpace, eventId: string, admissionToken: string | undefined): AdmissionGateArgs {
-  const queue = keys.queueKeys(eventId);
+/** Gate arguments (hold / waiting-list script ARGV) for the Admission-Token a request carried, if any. */
+export function admissionGateArgs(admissionToken: string | undefined): AdmissionGateArgs {
   const ticketId = ticketLocalIdOfToken(admissionToken);
   return {
-    keys: [queue.queue, queue.order, queue.admissions, queue.tickets, queue.ticketHolds],
     ticketId: ticketId ?? '',
     tokenDigest: ticketId && admissionToken ? digestToken(admissionToken) : '',
   };
