@@ -4,6 +4,7 @@ import type { KeySpace } from '../redis/keys.js';
 import { ScriptCode, type EventSnapshot, type HoldRecord, type Scripts } from '../redis/scripts.js';
 import type { ClientLimits } from './client-limits.js';
 import { DomainError, notFound } from './errors.js';
+import type { AttemptIdentity } from './model.js';
 import {
   digestToken,
   isEventId,
@@ -92,14 +93,19 @@ const BULK_RECLAIM_ROUNDS = 1_000;
 export class BoxOffice {
   constructor(private readonly deps: BoxOfficeDeps) {}
 
-  async createEvent(input: NewEvent): Promise<EventView> {
+  /** `attempt.id`, when given, is the event's id: a retry with it finds the event it made. */
+  async createEvent(input: NewEvent, attempt: AttemptIdentity = {}): Promise<EventView> {
     const { client, scripts, keys, metrics } = this.deps;
-    const eventId = newEventId();
+    const eventId = attempt.id ?? newEventId();
     // Indexed first: an index entry without an event is harmless, an event missing from
     // the index would escape the reconciler.
     await client.sadd(keys.eventIndex(), eventId);
     const reply = await scripts.createEvent(keys.eventKeys(eventId).event, input.name, input.totalSeats, input.maxPerHold);
-    if (reply.code !== ScriptCode.Ok) throw new Error(`event id ${eventId} already taken`);
+    if (reply.code !== ScriptCode.Ok) {
+      // fixes (issue 10 point 7): the first attempt with these ids made the event.
+      if (attempt.id !== undefined) return this.getEvent(eventId);
+      throw new Error(`event id ${eventId} already taken`);
+    }
     metrics.eventsCreated.inc();
     return {
       eventId,
@@ -143,27 +149,51 @@ export class BoxOffice {
     }
   }
 
-  /** `clientId` names who asks, for the per-client limits (when configured). */
-  async createHold(input: NewHold, clientId?: string): Promise<{ hold: HoldView; paymentToken: string }> {
-    const limits = clientId !== undefined ? this.deps.clientLimits : undefined;
-    await limits?.takeRequest(clientId!);
-    const holdId = newChildId(input.eventId);
-    await limits?.reserveHold(clientId!, holdId.id, input.ttlS * 1000);
-    try {
-      return await this.takeSeats(input, holdId);
-    } catch (error) {
-      await limits?.forgetHold(clientId!, holdId.id).catch(() => undefined);
-      throw error;
+  /**
+   * `attempt.clientId` names who asks, for the per-client limits (when configured);
+   * `attempt.id` and `attempt.token`, when given, are the hold's local id and payment token:
+   * a retry with them finds the hold its first attempt made, and takes no seats again.
+   */
+  async createHold(input: NewHold, attempt: AttemptIdentity = {}): Promise<{ hold: HoldView; paymentToken: string }> {
+    // --- fixes (issue 10 points 7, 8): ids from the attempt; the cap counts the hold's own id.
+    const { clientId } = attempt;
+    const holdId: ChildId =
+      attempt.id !== undefined
+        ? { id: `${input.eventId}.${attempt.id}`, eventId: input.eventId, localId: attempt.id }
+        : newChildId(input.eventId);
+    const holdKey = this.deps.keys.holdKeys(input.eventId, holdId.localId).hold;
+    // Until the hold script answers Replay itself: the hold the first attempt made.
+    if (attempt.retry && attempt.id !== undefined && isEventId(input.eventId)) {
+      const { nowMs, hold } = await this.deps.scripts.readHold(holdKey);
+      if (hold) {
+        if (hold.token !== digestToken(attempt.token ?? '')) throw new Error(`hold ${holdId.id} has another token`);
+        return { hold: holdView(holdId.id, input.eventId, hold, nowMs), paymentToken: attempt.token! };
+      }
     }
+    const limits = clientId !== undefined ? this.deps.clientLimits : undefined;
+    const take = () => this.takeSeats(input, holdId, attempt.token);
+    if (!limits) return take();
+    await limits.takeRequest(clientId!);
+    const holdExpiresAt = async () => {
+      const expiresAt = await this.deps.client.hget(holdKey, 'expires_at');
+      return expiresAt === null ? null : Number(expiresAt);
+    };
+    const cap = { retry: attempt.retry === true, holdExpiresAt };
+    return limits.holdWithinCap(clientId!, holdId.id, input.ttlS * 1000, cap, take);
+    // --- end fixes
   }
 
-  private async takeSeats(input: NewHold, holdId: ChildId): Promise<{ hold: HoldView; paymentToken: string }> {
+  private async takeSeats(
+    input: NewHold,
+    holdId: ChildId,
+    token?: string,
+  ): Promise<{ hold: HoldView; paymentToken: string }> {
     const { scripts, keys, metrics, settings } = this.deps;
     if (!isEventId(input.eventId)) {
       metrics.holdsRejected.inc({ reason: 'event_not_found' });
       throw notFound('event', input.eventId);
     }
-    const paymentToken = newPaymentToken();
+    const paymentToken = token ?? newPaymentToken();
     const holdKeys = keys.holdKeys(input.eventId, holdId.localId);
     const args = {
       holdId: holdId.localId,

@@ -88,6 +88,8 @@ export interface AttemptIdentity {
   clientId?: string;
   id?: string;
   token?: string;
+  /** an earlier attempt with these ids ended without a known answer: it may have done the work */
+  retry?: boolean;
 }
 
 export interface HoldView {

@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import { DomainError } from '../domain/errors.js';
+import { afterDeadline, requestDeadline } from './deadline.js';
 import type { HttpDeps } from './deps.js';
 import { jsonBody, MAX_BODY_BYTES } from './json-body.js';
 import type { Logger } from '../logger.js';
@@ -34,6 +35,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestMetrics(deps.metrics));
   app.use(routerOf(routes, 'operations', routeDeps));
   app.use(jsonBody((req) => routeFor(routes, req.method, req.path)?.bodyLimit ?? MAX_BODY_BYTES));
+  // Every API request answers within the contract's bound, however slow Redis is.
+  app.use(requestDeadline());
   app.use(routerOf(routes, 'api', routeDeps));
   app.use(routerOf(routes, 'docs', routeDeps), docsAssets());
 
@@ -45,6 +48,6 @@ export function createApp(deps: AppDeps): Express {
     }
     sendProblem(res, new DomainError('not-found', { detail: `No route for ${req.method} ${req.path}` }));
   });
-  app.use(problemHandler(deps.onUnexpectedError));
+  app.use(afterDeadline, problemHandler(deps.onUnexpectedError));
   return app;
 }

@@ -1,10 +1,17 @@
 import type { Request, Response } from 'express';
 import { DomainError } from '../domain/errors.js';
+import { fingerprintOf, IdempotencyStore, isMomentary, type StoredResponse } from '../domain/idempotency.js';
+import type { AttemptIdentity } from '../domain/model.js';
+import { answeredAtDeadline, requestDeadlineOf } from './deadline.js';
 import { problemBody } from './problem.js';
-import { fingerprintOf, IdempotencyStore, type StoredResponse } from '../domain/idempotency.js';
 
-// Wraps a POST handler so that an `Idempotency-Key` makes it safe to retry: the first
-// answer (success or a client error) is stored and replayed; a 5xx frees the key.
+// Wraps a POST handler so that an `Idempotency-Key` makes it safe to retry, per client: the
+// first known answer (a success or a client error) is stored and replayed. A 429, a 503 or
+// an unknown outcome is not stored and does not free the key: the retry runs the operation
+// again with the first attempt's ids (`attempt`), and the operation finds what it did.
+//
+// `handle` gets the attempt to pass to the domain: who asks, and with a key, the ids
+// (`id`, `token`) the operation must use; without a key only `clientId`.
 
 export async function respondIdempotently(
   store: IdempotencyStore,
@@ -12,14 +19,15 @@ export async function respondIdempotently(
   res: Response,
   scope: string,
   request: unknown,
-  handle: () => Promise<StoredResponse>,
+  clientId: string,
+  handle: (attempt: AttemptIdentity) => Promise<StoredResponse>,
 ): Promise<void> {
   const key = req.get('Idempotency-Key');
-  if (key === undefined) return send(res, await handle());
+  if (key === undefined) return send(res, await handle({ clientId }));
 
   IdempotencyStore.validateKey(key);
   const fingerprint = fingerprintOf(request);
-  const claim = await store.claim(scope, key, fingerprint);
+  const claim = await store.claim(scope, clientId, key, fingerprint, requestDeadlineOf(res));
   if (claim.kind === 'replay') {
     res.set('Idempotent-Replayed', 'true');
     return send(res, claim.response);
@@ -27,20 +35,25 @@ export async function respondIdempotently(
 
   let response: StoredResponse;
   try {
-    response = await handle();
+    response = await handle(claim.attempt);
   } catch (error) {
-    if (error instanceof DomainError && error.status < 500) {
-      await store.complete(scope, key, fingerprint, problemResponse(error));
+    // A client error is the request's answer; anything else leaves the key claimed with its
+    // ids (the outcome is not known) and lets the retry run with them at once.
+    if (error instanceof DomainError && !isMomentary(error.status)) {
+      await store.complete(scope, clientId, key, fingerprint, problemResponse(error));
     } else {
-      await store.abandon(scope, key).catch(() => undefined);
+      void store.release(scope, clientId, key).catch(() => undefined);
     }
     throw error;
   }
-  await store.complete(scope, key, fingerprint, response);
+  if (isMomentary(response.status)) void store.release(scope, clientId, key).catch(() => undefined);
+  else await store.complete(scope, clientId, key, fingerprint, response);
   send(res, response);
 }
 
 function send(res: Response, response: StoredResponse) {
+  // The deadline already answered 503; the work is done (and stored) all the same.
+  if (answeredAtDeadline(res) || res.headersSent) return;
   if (response.headers) res.set(response.headers);
   const body = response.body as { type?: string } | undefined;
   if (response.status >= 400 && body?.type) res.type('application/problem+json');

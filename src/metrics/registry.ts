@@ -102,7 +102,9 @@ export class Metrics {
       aggregator: 'max',
       async collect() {
         const totals = await totalsForThisScrape();
-        if (!totals) return;
+        // Unknown (Redis trouble): no sample at all, never the last counts as if current, so
+        // the invariant alert's sum has nothing to compare.
+        if (!totals) return this.reset();
         this.set({ state: 'available' }, totals.available);
         this.set({ state: 'held' }, totals.held);
         this.set({ state: 'booked' }, totals.booked);
@@ -115,8 +117,9 @@ export class Metrics {
         registers: [this.registry],
         aggregator: 'max',
         async collect() {
+          // Unknown (Redis trouble) is NaN, like the overdue gauge: never a stale count.
           const totals = await totalsForThisScrape();
-          if (totals) this.set(pick(totals));
+          this.set(totals ? pick(totals) : Number.NaN);
         },
       });
     totalsGauge(

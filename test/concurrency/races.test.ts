@@ -185,15 +185,21 @@ describe('races', () => {
         released?: boolean;
       }
       const outcomes: Outcome[] = [];
-      let refused = 0;
-      let expiredOnBook = 0;
 
       const task = async (i: number) => {
         // holds start over ~1.8 s, so later ones take seats of earlier ones that expired
         await delay(i * 15);
-        const response = await api(i).hold(eventId, (i % 3) + 1, { ttl: 1, ...(i % 4 === 0 ? { partial: true } : {}) });
+        const qty = (i % 3) + 1;
+        const partial = i % 4 === 0;
+        const response = await api(i).hold(eventId, qty, { ttl: 1, ...(partial ? { partial: true } : {}) });
         expect([201, 409], JSON.stringify(response.body)).to.include(response.status);
-        if (response.status === 409) return void refused++;
+        if (response.status === 409) {
+          // A refusal is right only when the seats were not there: fewer than asked for, or
+          // (partial) none at all.
+          if (partial) expect(response.body.available, 'partial refused only when none are left').to.equal(0);
+          else expect(response.body.available, 'refused only when fewer are left').to.be.below(qty);
+          return;
+        }
         const outcome: Outcome = {
           holdId: response.body.hold_id,
           qty: response.body.qty,
@@ -202,9 +208,17 @@ describe('races', () => {
         outcomes.push(outcome);
         const body = { hold_id: outcome.holdId, payment_token: response.body.payment_token };
         const releaseBody = { payment_token: body.payment_token };
-        const noteBooking = (book: ApiResponse) => {
+        /** A 410 for an expired hold comes only once its expires_at has passed (one clock here). */
+        const expectExpired = (answer: ApiResponse) => {
+          expect(answer.body.hold_status, JSON.stringify(answer.body)).to.equal('expired');
+          expect(Date.now(), 'refused as expired only after expires_at').to.be.at.least(outcome.expiresAtMs);
+        };
+        const noteBooking = (book: ApiResponse, releasedMeanwhile = false) => {
           expect([200, 201, 410], JSON.stringify(book.body)).to.include(book.status);
-          if (book.status === 410) return void expiredOnBook++;
+          if (book.status === 410) {
+            if (releasedMeanwhile && book.body.hold_status === 'released') return;
+            return expectExpired(book);
+          }
           if (outcome.booking) expect(book.body.booking_id).to.equal(outcome.booking.id);
           outcome.booking = { id: book.body.booking_id, createdAtMs: Date.parse(book.body.created_at) };
         };
@@ -219,6 +233,7 @@ describe('races', () => {
           case 1: {
             const release = await api(i + 1).delete(`/holds/${outcome.holdId}`, releaseBody);
             expect([200, 410]).to.include(release.status);
+            if (release.status === 410) expectExpired(release);
             outcome.released = release.status === 200;
             break;
           }
@@ -230,7 +245,8 @@ describe('races', () => {
             ]);
             const result = `${book.status}/${release.status}`;
             expect(['201/409', '410/200', '410/410'], result).to.include(result);
-            noteBooking(book);
+            noteBooking(book, release.status === 200);
+            if (release.status === 410) expectExpired(release);
             outcome.released = release.status === 200;
             break;
           }
@@ -246,11 +262,9 @@ describe('races', () => {
       };
       await Promise.all(Array.from({ length: 120 }, (_, i) => task(i)));
 
-      expect(outcomes.length, 'some holds were granted').to.be.greaterThan(0);
-      expect(refused, 'the event was oversubscribed at times').to.be.greaterThan(0);
+      // Which outcomes happened depends on timing; each one was checked against its rule
+      // as it came, and the totals below must hold whatever the mix.
       const bookedHolds = outcomes.filter((outcome) => outcome.booking);
-      expect(bookedHolds.length, 'some bookings went through').to.be.greaterThan(0);
-      expect(outcomes.filter((outcome) => outcome.released).length, 'some releases went through').to.be.greaterThan(0);
       for (const outcome of bookedHolds) {
         expect(outcome.released, 'a booked hold was never released').to.not.equal(true);
         expect(outcome.booking!.createdAtMs, 'never booked after expires_at').to.be.below(outcome.expiresAtMs);
@@ -288,7 +302,6 @@ describe('races', () => {
         const expected = outcome.booking ? 'booked' : outcome.released ? 'released' : 'expired';
         expect(views[i]!.body.status, outcome.holdId).to.equal(expected);
       });
-      expect(expiredOnBook + leftToExpire.length, 'some holds expired').to.be.greaterThan(0);
     });
   });
 });

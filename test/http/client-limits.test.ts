@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { sendFrom } from '../helpers/from-address.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
 const asClient = (key: string) => ({ headers: { 'X-Api-Key': key } });
@@ -65,6 +66,25 @@ describe('per-client limits (off unless configured)', () => {
         expect((await first.api.post('/holds', { event_id: eventId, qty: 2 }, asClient('unlucky'))).status).to.equal(409);
       }
       expect((await first.api.post('/holds', { event_id: eventId, qty: 1 }, asClient('unlucky'))).status).to.equal(201);
+    });
+  });
+
+  describe('CLIENT_ID_HEADER absent from a request', () => {
+    let app: TestService;
+    before(async () => (app = await startTestService({ MAX_ACTIVE_HOLDS_PER_CLIENT: '1', CLIENT_ID_HEADER: 'X-Api-Key' })));
+    after(() => app.stop());
+
+    it('the client is the address the request came from', async () => {
+      const eventId = await app.api.createEvent(10);
+      const hold = (address: string, headers: Record<string, string> = {}) =>
+        sendFrom(address, app.service.url, 'POST', '/holds', { event_id: eventId, qty: 1 }, headers);
+      expect((await hold('127.0.0.1')).status, 'first hold from 127.0.0.1').to.equal(201);
+      expect((await hold('127.0.0.1')).status, '127.0.0.1 is at its cap').to.equal(429);
+      expect((await hold('127.0.0.2')).status, '127.0.0.2 is another client').to.equal(201);
+      expect((await hold('127.0.0.2')).status, '127.0.0.2 is at its cap').to.equal(429);
+      // With the header, the header names the client, whatever the address.
+      expect((await hold('127.0.0.1', { 'X-Api-Key': 'partner' })).status).to.equal(201);
+      expect((await hold('127.0.0.2', { 'X-Api-Key': 'partner' })).status).to.equal(429);
     });
   });
 

@@ -28,6 +28,38 @@ describe('scrape-time gauges', () => {
     }
   });
 
+  it('seat gauges report no value (NaN, or no sample) while Redis cannot be read, not the last counts', async () => {
+    const redis = await startRedis({ local: true });
+    const app = await startTestService({ REDIS_URL: redis.url, SHUTDOWN_GRACE_MS: '500' });
+    const seatSamples = async () => {
+      const page: string = (await app.api.get('/metrics')).body;
+      return page.split('\n').filter((line) => line.startsWith('boxoffice_seats{'));
+    };
+    try {
+      const eventId = await app.api.createEvent(10);
+      expect((await app.api.hold(eventId, 3)).status).to.equal(201);
+      expect(await seatSamples()).to.have.members([
+        'boxoffice_seats{state="available"} 7',
+        'boxoffice_seats{state="held"} 3',
+        'boxoffice_seats{state="booked"} 0',
+      ]);
+      expect(await sample(app, 'boxoffice_seats_capacity')).to.equal(10);
+      expect(await sample(app, 'boxoffice_active_holds')).to.equal(1);
+
+      await redis.stop();
+      expect(await seatSamples(), 'no seat sample while unknown').to.deep.equal([]);
+      expect(await sample(app, 'boxoffice_seats_capacity')).to.be.NaN;
+      expect(await sample(app, 'boxoffice_active_holds')).to.be.NaN;
+      const page: string = (await app.api.get('/metrics')).body;
+      // Present as NaN, not missing (sample() gives NaN for both).
+      expect(page).to.match(/^boxoffice_seats_capacity NaN$/im);
+      expect(page).to.match(/^boxoffice_active_holds NaN$/im);
+    } finally {
+      await app.stop();
+      await redis.stop();
+    }
+  });
+
   it('boxoffice_expiry_jobs_overdue counts past-due jobs while no worker runs, and drops to 0 when one does', async () => {
     // No worker and no reconciler: nothing moves the jobs on.
     const idle = await startTestService({ EXPIRY_WORKER: 'off', RECONCILE_INTERVAL_MS: '0' });

@@ -1,3 +1,4 @@
+import { clientIdOf } from '../client-id.js';
 import type { HttpSettings } from '../deps.js';
 import { respondIdempotently } from '../idempotent.js';
 import { location } from '../openapi/parts.js';
@@ -26,12 +27,12 @@ export function eventRoutes(_settings: HttpSettings): Route[] {
       responses: { '201': { description: 'The event', schema: eventCreatedSchema, headers: { Location: location } } },
       problems: ['invalid-request'],
       async handle({ req, res, deps, body }) {
-        await respondIdempotently(deps.idempotency, req, res, 'events', body, async () => {
-          const event = await deps.boxOffice.createEvent({
-            name: body.name,
-            totalSeats: body.total_seats,
-            maxPerHold: body.max_per_hold,
-          });
+        const clientId = clientIdOf(req, deps.settings.clientIdHeader);
+        await respondIdempotently(deps.idempotency, req, res, 'events', body, clientId, async (attempt) => {
+          const event = await deps.boxOffice.createEvent(
+            { name: body.name, totalSeats: body.total_seats, maxPerHold: body.max_per_hold },
+            attempt,
+          );
           return {
             status: 201,
             body: eventCreatedJson(event),

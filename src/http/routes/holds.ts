@@ -45,9 +45,9 @@ export function holdRoutes(settings: HttpSettings): Route[] {
           ttlS: body.ttl ?? (query.hold_ttl !== undefined ? query.hold_ttl * 60 : deps.settings.holdTtlDefaultS),
           partial: body.partial ?? query.allot_partial ?? false,
         };
-        await respondIdempotently(deps.idempotency, req, res, 'holds', input, async () => {
-          const client = clientIdOf(req, deps.settings.clientIdHeader);
-          const { hold, paymentToken } = await deps.boxOffice.createHold(input, client);
+        const clientId = clientIdOf(req, deps.settings.clientIdHeader);
+        await respondIdempotently(deps.idempotency, req, res, 'holds', input, clientId, async (attempt) => {
+          const { hold, paymentToken } = await deps.boxOffice.createHold(input, attempt);
           return {
             status: 201,
             body: holdCreatedJson(hold, paymentToken),

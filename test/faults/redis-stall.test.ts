@@ -1,0 +1,218 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { KeySpace } from '../../src/redis/keys.js';
+import type { ApiResponse } from '../helpers/api.js';
+import { eventually } from '../helpers/eventually.js';
+import { assertInvariants } from '../helpers/invariants.js';
+import { sharedRedis } from '../helpers/redis.js';
+import { startTestService, type TestService } from '../helpers/service.js';
+import { startStallProxy, type StallProxy } from '../helpers/stall-proxy.js';
+
+// Redis stalls for a moment: a command reaches Redis and runs, its reply comes late, the
+// service gives up waiting (REDIS_COMMAND_TIMEOUT_MS, 500 ms) and answers 503. The outcome
+// is unknown to the service, so nothing may assume it failed: a retry with the same
+// Idempotency-Key finds what the first attempt did and never takes seats twice, and the
+// per-client cap keeps counting exactly the holds that exist. The service sits behind a
+// proxy that holds back Redis's replies (test/helpers/stall-proxy.ts).
+
+const STALL_MS = 800;
+/** The contract's bound for a 503 while Redis is unreachable or too slow. */
+const UNAVAILABLE_BOUND_MS = 1_000;
+const API_KEY = 'X-Api-Key';
+
+describe('Redis stalls after doing the work (replies held back)', function () {
+  this.timeout(60_000);
+  let redisUrl: string;
+  let redis: Redis;
+  let proxy: StallProxy;
+  before(async () => {
+    redisUrl = (await sharedRedis()).url;
+    redis = new Redis(redisUrl);
+    proxy = await startStallProxy(redisUrl);
+  });
+  after(async () => {
+    redis.disconnect();
+    await proxy.close();
+  });
+
+  /** The service over the proxy; its scripts are loaded into Redis before any stall. */
+  async function serviceBehindProxy(env: Record<string, string> = {}): Promise<TestService> {
+    const app = await startTestService({ REDIS_URL: proxy.url, ...env });
+    const warmUp = await app.api.createEvent(10);
+    const hold = await app.api.hold(warmUp, 1);
+    expect(hold.status).to.equal(201);
+    return app;
+  }
+
+  const timed = async (call: () => Promise<ApiResponse>) => {
+    const started = performance.now();
+    const response = await call();
+    return { response, elapsedMs: performance.now() - started };
+  };
+
+  /** Retries as a client told "409, Retry-After: 1" or "503" would, until another answer. */
+  async function retryUntilSettled(call: () => Promise<ApiResponse>, retryOn = [409, 503]): Promise<ApiResponse> {
+    let last: ApiResponse | undefined;
+    await eventually(
+      async () => {
+        last = await call();
+        return !retryOn.includes(last.status);
+      },
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
+    return last!;
+  }
+
+  const activeHolds = async (prefix: string, eventId: string) =>
+    redis.hlen(new KeySpace(prefix).eventKeys(eventId).activeHolds);
+
+  describe('POST /holds with an Idempotency-Key whose hold committed but whose reply was lost', () => {
+    let app: TestService;
+    before(async () => (app = await serviceBehindProxy()));
+    after(() => app.stop());
+
+    it('answers 503 within 1 s; the retry gets that hold and token, and no seat is taken twice', async () => {
+      const eventId = await app.api.createEvent(10);
+      const key = { headers: { 'Idempotency-Key': randomUUID() } };
+      const body = { event_id: eventId, qty: 4 };
+
+      const stalled = proxy.stallOn(`{${eventId}}`, STALL_MS);
+      const first = await timed(() => app.api.post('/holds', body, key));
+      await stalled;
+      expect(first.response.status, JSON.stringify(first.response.body)).to.equal(503);
+      expect(first.response.headers.get('retry-after')).to.match(/^\d+$/);
+      expect(first.elapsedMs).to.be.below(UNAVAILABLE_BOUND_MS);
+      // The scenario: the hold did happen in Redis, only its reply was late.
+      expect(await activeHolds(app.prefix, eventId), 'the first attempt committed').to.equal(1);
+
+      await proxy.drained();
+      const retry = await retryUntilSettled(() => app.api.post('/holds', body, key));
+      expect(retry.status, JSON.stringify(retry.body)).to.equal(201);
+      expect(retry.body.qty).to.equal(4);
+      expect(await activeHolds(app.prefix, eventId), 'no second hold').to.equal(1);
+      const report = await assertInvariants(app.api, redisUrl, app.prefix, eventId);
+      expect(report).to.include({ available: 6, held: 4 });
+
+      // Later retries replay the same answer, and its token is the hold's.
+      const again = await app.api.post('/holds', body, key);
+      expect(again.status).to.equal(201);
+      expect(again.body).to.deep.equal(retry.body);
+      const booked = await app.api.post('/book', { hold_id: retry.body.hold_id, payment_token: retry.body.payment_token });
+      expect(booked.status, JSON.stringify(booked.body)).to.equal(201);
+      expect(await assertInvariants(app.api, redisUrl, app.prefix, eventId)).to.include({ available: 6, booked: 4 });
+    });
+
+    it('POST /events: the retry gets the event the first attempt created, and no second one exists', async () => {
+      const name = `Stalled show ${randomUUID()}`;
+      const key = { headers: { 'Idempotency-Key': randomUUID() } };
+      const body = { name, total_seats: 5 };
+      const eventsNamed = async () => {
+        const ids = await redis.smembers(new KeySpace(app.prefix).eventIndex());
+        const names = await Promise.all(ids.map((id) => redis.hget(new KeySpace(app.prefix).eventKeys(id).event, 'name')));
+        return ids.filter((_, i) => names[i] === name);
+      };
+
+      const stalled = proxy.stallOn(name, STALL_MS);
+      const first = await timed(() => app.api.post('/events', body, key));
+      await stalled;
+      expect(first.response.status, JSON.stringify(first.response.body)).to.equal(503);
+      expect(first.elapsedMs).to.be.below(UNAVAILABLE_BOUND_MS);
+      expect(await eventsNamed(), 'the first attempt committed').to.have.length(1);
+
+      await proxy.drained();
+      const retry = await retryUntilSettled(() => app.api.post('/events', body, key));
+      expect(retry.status, JSON.stringify(retry.body)).to.equal(201);
+      expect(await eventsNamed()).to.deep.equal([retry.body.event_id]);
+      expect((await app.api.get(`/events/${retry.body.event_id}`)).body).to.include({ total: 5, available: 5 });
+    });
+  });
+
+  describe('MAX_ACTIVE_HOLDS_PER_CLIENT and the hold agree whatever fails', () => {
+    let app: TestService;
+    before(async () => (app = await serviceBehindProxy({ MAX_ACTIVE_HOLDS_PER_CLIENT: '2', CLIENT_ID_HEADER: API_KEY })));
+    after(() => app.stop());
+
+    const as = (client: string, extra: Record<string, string> = {}) => ({ headers: { [API_KEY]: client, ...extra } });
+
+    it('a cap reservation whose reply timed out does not lock the client out', async () => {
+      const eventId = await app.api.createEvent(10);
+      const client = `client-${randomUUID()}`;
+      // The first command naming the client's hold set is the reservation.
+      const stalled = proxy.stallOn('}:holds', STALL_MS);
+      const first = await app.api.post('/holds', { event_id: eventId, qty: 1 }, as(client));
+      await stalled;
+      expect(first.status, JSON.stringify(first.body)).to.equal(503);
+      expect(await activeHolds(app.prefix, eventId), 'no hold was made').to.equal(0);
+      await proxy.drained();
+
+      // The client may still make as many holds as its cap allows: two, then a 429. (A 429
+      // is retried for a while: the service may settle the reservation just after answering.)
+      const second = await retryUntilSettled(
+        () => app.api.post('/holds', { event_id: eventId, qty: 1 }, as(client)),
+        [409, 429, 503],
+      );
+      expect(second.status, JSON.stringify(second.body)).to.equal(201);
+      const third = await app.api.post('/holds', { event_id: eventId, qty: 1 }, as(client));
+      expect(third.status, JSON.stringify(third.body)).to.equal(201);
+      const fourth = await app.api.post('/holds', { event_id: eventId, qty: 1 }, as(client));
+      expect(fourth.status).to.equal(429);
+      expect(await activeHolds(app.prefix, eventId)).to.equal(2);
+    });
+
+    it('a hold that committed while its reply timed out stays counted: the client cannot go over its cap', async () => {
+      const eventId = await app.api.createEvent(10);
+      const client = `client-${randomUUID()}`;
+      const stalled = proxy.stallOn(`{${eventId}}`, STALL_MS);
+      const first = await app.api.post('/holds', { event_id: eventId, qty: 1 }, as(client));
+      await stalled;
+      expect(first.status, JSON.stringify(first.body)).to.equal(503);
+      expect(await activeHolds(app.prefix, eventId), 'the hold was made').to.equal(1);
+      await proxy.drained();
+
+      const second = await retryUntilSettled(() => app.api.post('/holds', { event_id: eventId, qty: 1 }, as(client)));
+      expect(second.status, JSON.stringify(second.body)).to.equal(201);
+      // Whatever the service does after answering is given time to go wrong.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const third = await app.api.post('/holds', { event_id: eventId, qty: 1 }, as(client));
+      expect(third.status, 'two holds exist: the cap of 2 is reached').to.equal(429);
+      expect(await activeHolds(app.prefix, eventId)).to.equal(2);
+    });
+
+    it('503 comes within 1 s for the whole request, with a key and a cap, while Redis stalls', async () => {
+      const eventId = await app.api.createEvent(10);
+      const client = `client-${randomUUID()}`;
+      const stalled = proxy.stallOn(`{${eventId}}`, 3_000);
+      const first = await timed(() =>
+        app.api.post('/holds', { event_id: eventId, qty: 1 }, as(client, { 'Idempotency-Key': randomUUID() })),
+      );
+      await stalled;
+      expect(first.response.status).to.equal(503);
+      expect(first.response.headers.get('retry-after')).to.match(/^\d+$/);
+      expect(first.elapsedMs).to.be.below(UNAVAILABLE_BOUND_MS);
+      await proxy.drained();
+    });
+
+    it('503 comes within 1 s also when every reply is slow (no single command times out)', async () => {
+      const eventId = await app.api.createEvent(10);
+      const client = `client-${randomUUID()}`;
+      const key = as(client, { 'Idempotency-Key': randomUUID() });
+      const body = { event_id: eventId, qty: 3 };
+      proxy.delayReplies(400);
+      let first;
+      try {
+        first = await timed(() => app.api.post('/holds', body, key));
+      } finally {
+        proxy.delayReplies(0);
+      }
+      expect(first.response.status).to.equal(503);
+      expect(first.elapsedMs).to.be.below(UNAVAILABLE_BOUND_MS);
+      await proxy.drained();
+      // The work went on after the answer; a retry finds it, once.
+      const retry = await retryUntilSettled(() => app.api.post('/holds', body, key));
+      expect(retry.status, JSON.stringify(retry.body)).to.equal(201);
+      expect(await activeHolds(app.prefix, eventId)).to.equal(1);
+      expect(await assertInvariants(app.api, redisUrl, app.prefix, eventId)).to.include({ held: 3 });
+    });
+  });
+});
