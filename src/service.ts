@@ -11,6 +11,7 @@ import { createApp } from './http/app.js';
 import { httpSettingsOf } from './http/deps.js';
 import { ExpiryQueues } from './jobs/expiry-queue.js';
 import { startExpiryWorkers, type ExpiryWorkers } from './jobs/expiry-worker.js';
+import { DueIndex, dueIndexKey, eventIdPages, nextExpiry } from './jobs/due-index.js';
 import { startReconciler, type Reconciler } from './jobs/reconciler.js';
 import type { Logger } from './logger.js';
 import { overdueExpiryJobs } from './metrics/expiry-backlog.js';
@@ -78,7 +79,11 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   const scripts = new Scripts(commands);
   // The queue shares the request-path connection, so adding a job fails fast too.
   const expiryShards = config.EXPIRY_QUEUES ?? (target.kind === 'cluster' ? 8 : 1);
-  const expiryQueue = new ExpiryQueues(commands, keys.queuePrefix(), expiryShards);
+  // The due index (event -> next expires_at) is told of every hold by the scheduler.
+  const dueIndex = new DueIndex(commands, dueIndexKey(keys), (error) =>
+    logger.debug({ err: String(error) }, 'due index update failed; the reconciler\'s full walk repairs it'),
+  );
+  const expiryQueue = new ExpiryQueues(commands, keys.queuePrefix(), expiryShards, dueIndex);
   let shuttingDown = false;
   const isReady = async () => !shuttingDown && evictionWatch.safe() && (await ping(commands));
   const metrics = new Metrics(() => readSeatTotals(commands, keys), {
@@ -138,7 +143,11 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
       ? startReconciler({
           client: commands,
           leaseKey: keys.reconcilerLease(),
+          fullWalkLeaseKey: `${keys.reconcilerLease()}:full-walk`,
           expirer,
+          dueIndex,
+          eventIds: () => eventIdPages(commands, keys),
+          nextExpiry: (eventId) => nextExpiry(commands, keys, eventId),
           intervalMs: config.RECONCILE_INTERVAL_MS,
           onError: (error) => logger.warn({ err: String(error) }, 'reconciler sweep failed'),
         })
@@ -170,7 +179,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     await closed;
     clearTimeout(grace);
     // Closing waits for Redis; when Redis is gone, give up after a bound and cut the line.
-    await settledWithin(config.SHUTDOWN_GRACE_MS, [worker?.close(), reconciler?.stop(), expiryQueue.close()]);
+    await settledWithin(config.SHUTDOWN_GRACE_MS, [worker?.close(), reconciler?.stop(), expiryQueue.close(), dueIndex.flush()]);
     await settledWithin(1_000, clients.map((client) => client.quit()));
     for (const client of clients) client.disconnect();
   };

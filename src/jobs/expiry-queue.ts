@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import type { ExpiryScheduler } from '../domain/box-office.js';
 import type { RedisClient } from '../redis/client.js';
 import { HASH_SLOTS, slotOfTag } from '../redis/key-slot.js';
+import type { DueIndex } from './due-index.js';
 
 // One delayed BullMQ job per hold; its job id is the hold id, so a hold never gets two
 // jobs and the job needs no payload. Finished jobs are deleted at once: the hold record,
@@ -63,12 +64,20 @@ const EVENTS_STREAM_MAX_LEN = 100;
 export class ExpiryQueues implements ExpiryScheduler {
   readonly queues: Queue[];
 
-  constructor(connection: RedisClient, prefix: string, shards: number) {
+  constructor(
+    connection: RedisClient,
+    prefix: string,
+    shards: number,
+    /** told of every hold's expiry too, for the reconciler */
+    private readonly dueIndex?: DueIndex,
+  ) {
     const streams = { events: { maxLen: EVENTS_STREAM_MAX_LEN } };
     this.queues = expiryQueueNames(shards).map((name) => new Queue(name, { connection, prefix, streams }));
   }
 
   async schedule(holdId: string, delayMs: number): Promise<void> {
+    const at = holdId.indexOf('.');
+    if (at > 0) this.dueIndex?.note(holdId.slice(0, at), Date.now() + delayMs);
     const queue = this.queues[shardOfHold(holdId, this.queues.length)]!;
     await queue.add(EXPIRE_JOB, {}, { ...expiryJobOptions, jobId: holdId, delay: delayMs });
   }
