@@ -1,0 +1,146 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { AdmissionQueue } from '../src/domain/admission-queue.js';
+import { startEmbeddedRedis } from '../src/redis/embedded-server.js';
+import { KeySpace } from '../src/redis/keys.js';
+import { Scripts } from '../src/redis/scripts.js';
+
+// `npm run bench:queue`: one hot event behind an admission queue. 100,000 tickets join in a
+// burst before the opening (QUEUE_BENCH_TICKETS, QUEUE_BENCH_IN_FLIGHT joins in flight), then
+// the queue opens at 10,000 admissions per minute (QUEUE_BENCH_APM) and we watch it for
+// QUEUE_BENCH_OBSERVE_S seconds. Measured: the join rate (through the domain and its Lua
+// script, over one connection to a local redis-server), Redis memory per ticket (INFO memory
+// used_memory before and after the joins), the cost of a ticket status read (in Redis: the
+// script's usec_per_call from INFO commandstats; end to end: latency percentiles), and the
+// admissions against the bound B + R * t. Results: bench/results/queue.json and stdout.
+
+const TICKETS = Number(process.env.QUEUE_BENCH_TICKETS ?? 100_000);
+const IN_FLIGHT = Number(process.env.QUEUE_BENCH_IN_FLIGHT ?? 64);
+const APM = Number(process.env.QUEUE_BENCH_APM ?? 10_000);
+const OBSERVE_S = Number(process.env.QUEUE_BENCH_OBSERVE_S ?? 30);
+const READS = Number(process.env.QUEUE_BENCH_READS ?? 20_000);
+const OUT_DIR = join(process.cwd(), 'bench', 'results');
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+
+async function inPool<T>(count: number, width: number, work: (index: number) => Promise<T>): Promise<T[]> {
+  const results = new Array<T>(count);
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      const index = next++;
+      results[index] = await work(index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, count) }, lane));
+  return results;
+}
+
+async function usedMemory(redis: Redis): Promise<number> {
+  const info = await redis.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)![1]);
+}
+
+async function scriptUsecPerCall(redis: Redis): Promise<{ calls: number; usecPerCall: number }> {
+  const info = await redis.info('commandstats');
+  const line = /cmdstat_evalsha:calls=(\d+),usec=\d+,usec_per_call=([\d.]+)/.exec(info);
+  return line ? { calls: Number(line[1]), usecPerCall: Number(line[2]) } : { calls: 0, usecPerCall: 0 };
+}
+
+async function redisNowMs(redis: Redis): Promise<number> {
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
+async function main() {
+  const server = await startEmbeddedRedis();
+  const redis = new Redis(server.url);
+  const keys = new KeySpace('bench');
+  const queue = new AdmissionQueue({ client: redis, keys, scripts: new Scripts(redis) });
+  try {
+    const eventId = randomUUID();
+    await redis.hset(keys.eventKeys(eventId).event, 'name', 'Hot show', 'total', 1000, 'available', 1000, 'held', 0, 'booked', 0);
+    await queue.putQueue(eventId, { opensAt: new Date(Date.now() + 86_400_000), admitPerMinute: APM, admissionTtlS: 900 });
+
+    const memoryBefore = await usedMemory(redis);
+    console.error(`joining ${TICKETS} tickets, ${IN_FLIGHT} in flight...`);
+    const joinStart = performance.now();
+    const ticketIds = await inPool(TICKETS, IN_FLIGHT, async () => (await queue.joinQueue(eventId)).ticket.ticketId);
+    const joinS = (performance.now() - joinStart) / 1000;
+    const memoryAfter = await usedMemory(redis);
+    const joined = (await queue.getQueue(eventId)).joined;
+
+    // status reads (before the opening: rank lookup, no admission yet)
+    await redis.config('RESETSTAT');
+    const readLatencies: number[] = [];
+    const readStart = performance.now();
+    await inPool(READS, IN_FLIGHT, async (i) => {
+      const started = performance.now();
+      await queue.getTicket(ticketIds[(i * 7919) % ticketIds.length]!);
+      readLatencies.push(performance.now() - started);
+    });
+    const readS = (performance.now() - readStart) / 1000;
+    const readInRedis = await scriptUsecPerCall(redis);
+    readLatencies.sort((a, b) => a - b);
+
+    // the opening: watch admissions against the bound
+    const opensAtMs = (await redisNowMs(redis)) + 1_000;
+    await queue.putQueue(eventId, { opensAt: new Date(opensAtMs), admitPerMinute: APM, admissionTtlS: 900 });
+    const burst = Math.max(1, Math.ceil(APM / 60));
+    const samples: { atS: number; admitted: number; bound: number; ideal: number }[] = [];
+    console.error(`opened at ${APM}/min; watching for ${OBSERVE_S} s...`);
+    while ((await redisNowMs(redis)) < opensAtMs + OBSERVE_S * 1000) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const beforeMs = await redisNowMs(redis);
+      const { admitted } = await queue.getQueue(eventId);
+      const afterMs = await redisNowMs(redis);
+      const allowedBy = (ms: number) => Math.floor(burst + (APM / 60) * (Math.max(0, ms - opensAtMs) / 1000));
+      // the read happened between the two clock readings: admitted <= the bound at the later,
+      // and, when every ticket goes in as soon as the bound allows, >= the bound at the earlier
+      samples.push({ atS: (afterMs - opensAtMs) / 1000, admitted, bound: allowedBy(afterMs), ideal: allowedBy(beforeMs) });
+    }
+    const last = samples[samples.length - 1]!;
+    // status reads while admitting (admitted tickets: the segment lookup too)
+    await redis.config('RESETSTAT');
+    const admittedReads = await inPool(2_000, IN_FLIGHT, (i) => queue.getTicket(ticketIds[(i * 104729) % ticketIds.length]!));
+    const readWhileAdmitting = await scriptUsecPerCall(redis);
+
+    const result = {
+      tickets: joined,
+      joinInFlight: IN_FLIGHT,
+      joinPerSecond: Math.round(joined / joinS),
+      joinSeconds: Number(joinS.toFixed(2)),
+      redisBytesPerTicket: Math.round((memoryAfter - memoryBefore) / joined),
+      statusRead: {
+        reads: READS,
+        perSecond: Math.round(READS / readS),
+        p50Ms: Number(percentile(readLatencies, 0.5).toFixed(2)),
+        p99Ms: Number(percentile(readLatencies, 0.99).toFixed(2)),
+        redisUsecPerCall: readInRedis.usecPerCall,
+        redisUsecPerCallWhileAdmitting: readWhileAdmitting.usecPerCall,
+      },
+      admission: {
+        admitPerMinute: APM,
+        observedS: last.atS,
+        admitted: last.admitted,
+        bound: last.bound,
+        everAboveBound: samples.some((sample) => sample.admitted > sample.bound),
+        worstBehindIdeal: Math.max(...samples.map((sample) => sample.ideal - sample.admitted)),
+        admittedOfSample: admittedReads.filter((view) => view.status === 'admitted').length,
+      },
+    };
+    console.log(JSON.stringify(result, null, 2));
+    mkdirSync(OUT_DIR, { recursive: true });
+    writeFileSync(join(OUT_DIR, 'queue.json'), `${JSON.stringify({ at: new Date().toISOString(), ...result }, null, 2)}\n`);
+  } finally {
+    redis.disconnect();
+    await server.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
