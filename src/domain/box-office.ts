@@ -167,7 +167,9 @@ export class BoxOffice {
       const { nowMs, hold } = await this.deps.scripts.readHold(holdKey);
       if (hold) {
         if (hold.token !== digestToken(attempt.token ?? '')) throw new Error(`hold ${holdId.id} has another token`);
-        return { hold: holdView(holdId.id, input.eventId, hold, nowMs), paymentToken: attempt.token! };
+        // The answer as the first attempt made it (status active, whatever became of it since).
+        const { bookingId: _booked, ...made } = holdView(holdId.id, input.eventId, hold, nowMs);
+        return { hold: { ...made, status: 'active' }, paymentToken: attempt.token! };
       }
     }
     const limits = clientId !== undefined ? this.deps.clientLimits : undefined;

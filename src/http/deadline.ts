@@ -9,7 +9,7 @@ import { sendProblem } from './problem.js';
 // nothing it does afterwards can write to the response.
 
 /** Below the contract's 1 s, with room for the answer to travel. */
-export const REQUEST_DEADLINE_MS = 900;
+export const REQUEST_DEADLINE_MS = 800;
 
 const DEADLINE = Symbol('request deadline');
 const ANSWERED = Symbol('answered at the deadline');

@@ -103,6 +103,24 @@ describe('Redis stalls after doing the work (replies held back)', function () {
       expect(await assertInvariants(app.api, redisUrl, app.prefix, eventId)).to.include({ available: 6, booked: 4 });
     });
 
+    it('a retry while the first attempt is still running (Redis slow, under the timeout) gets 409; one hold', async () => {
+      const eventId = await app.api.createEvent(10);
+      const key = { headers: { 'Idempotency-Key': randomUUID() } };
+      const body = { event_id: eventId, qty: 2 };
+      const stalled = proxy.stallOn(`{${eventId}}`, 300);
+      const first = app.api.post('/holds', body, key);
+      await stalled;
+      const concurrent = await app.api.post('/holds', body, key);
+      expect(concurrent.status, JSON.stringify(concurrent.body)).to.equal(409);
+      expect(concurrent.headers.get('retry-after')).to.equal('1');
+      const answered = await first;
+      expect(answered.status, JSON.stringify(answered.body)).to.equal(201);
+      const again = await app.api.post('/holds', body, key);
+      expect(again.body).to.deep.equal(answered.body);
+      expect(await activeHolds(app.prefix, eventId)).to.equal(1);
+      await proxy.drained();
+    });
+
     it('POST /events: the retry gets the event the first attempt created, and no second one exists', async () => {
       const name = `Stalled show ${randomUUID()}`;
       const key = { headers: { 'Idempotency-Key': randomUUID() } };
