@@ -340,7 +340,9 @@ export class BoxOffice {
   /** A booked or released hold no longer counts against its client's cap. */
   private async forgetClientHold(clientId: string | undefined, holdId: string) {
     if (clientId === undefined || !this.deps.clientLimits) return;
-    await this.deps.clientLimits.forgetHold(clientId, holdId).catch(() => undefined);
+    // fixes (issue 10 point 9): not awaited, so a slow Redis does not hold back the answer; the
+    // command goes out now, ahead of the client's next request on this connection.
+    void this.deps.clientLimits.forgetHold(clientId, holdId).catch(() => undefined);
   }
 
   private countExpired(holds: number) {

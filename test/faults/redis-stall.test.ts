@@ -197,6 +197,23 @@ describe('Redis stalls after doing the work (replies held back)', function () {
       expect(await activeHolds(app.prefix, eventId)).to.equal(2);
     });
 
+    it('a booking answers without waiting for the cap bookkeeping that follows it', async () => {
+      const eventId = await app.api.createEvent(10);
+      const client = `client-${randomUUID()}`;
+      const hold = await app.api.post('/holds', { event_id: eventId, qty: 1 }, as(client));
+      expect(hold.status).to.equal(201);
+      // The hold leaves the client's cap set after the booking: that command stalls.
+      const stalled = proxy.stallOn('}:holds', 2_000);
+      const book = await timed(() =>
+        app.api.post('/book', { hold_id: hold.body.hold_id, payment_token: hold.body.payment_token }, as(client)),
+      );
+      await stalled;
+      expect(book.response.status).to.equal(201);
+      // Waiting for it would take the command timeout (500 ms) at least.
+      expect(book.elapsedMs).to.be.below(450);
+      await proxy.drained();
+    });
+
     it('503 comes within 1 s for the whole request, with a key and a cap, while Redis stalls', async () => {
       const eventId = await app.api.createEvent(10);
       const client = `client-${randomUUID()}`;
