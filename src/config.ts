@@ -83,6 +83,11 @@ const envSchema = z
       .transform((text) => (text === 'auto' ? availableParallelism() : Number(text)))
       .refine((count) => count <= 64, 'WEB_CONCURRENCY must be at most 64')
       .optional(),
+    /**
+     * the seat gauges' totals (a walk over every event) are read at most this often, unless
+     * this process moved seats meanwhile; 0 reads them at every scrape
+     */
+    SEAT_GAUGES_MAX_AGE_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     /** one log line per request (info; warn for 5xx); false keeps only the service's own lines */
     LOG_REQUESTS: z

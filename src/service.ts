@@ -16,6 +16,7 @@ import { startReconciler, type Reconciler } from './jobs/reconciler.js';
 import type { Logger } from './logger.js';
 import { overdueExpiryJobs } from './metrics/expiry-backlog.js';
 import { Metrics } from './metrics/registry.js';
+import { CachedSeatTotals } from './metrics/seat-totals-cache.js';
 import { createRedisClient, dataNodesAnswer, waitUntilReady, type RedisClient, type RedisTarget } from './redis/client.js';
 import { unsafeEvictionPolicies } from './redis/eviction-policy.js';
 import { KeySpace } from './redis/keys.js';
@@ -86,10 +87,14 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   const expiryQueue = new ExpiryQueues(commands, keys.queuePrefix(), expiryShards, dueIndex);
   let shuttingDown = false;
   const isReady = async () => !shuttingDown && evictionWatch.safe() && (await ping(commands));
-  const metrics = new Metrics(() => readSeatTotals(commands, keys), {
+  const seatTotals = new CachedSeatTotals(() => readSeatTotals(commands, keys), config.SEAT_GAUGES_MAX_AGE_MS, () =>
+    ping(commands),
+  );
+  const metrics = new Metrics(() => seatTotals.totals(), {
     ready: isReady,
     overdueExpiryJobs: () => overdueExpiryJobs(commands, expiryQueue.queues),
   });
+  seatTotals.watch(metrics.registry);
   hooks.onMetrics?.(metrics);
   const expirer = new HoldExpirer(commands, scripts, keys, metrics);
   const boxOffice = new BoxOffice({

@@ -98,8 +98,9 @@ export class Metrics {
       help: 'Seats over all events, by state',
       labelNames: ['state'] as const,
       registers: [this.registry],
-      // Every worker of a WEB_CONCURRENCY instance reads the same totals: one page shows them once.
-      aggregator: 'max',
+      // Every worker of a WEB_CONCURRENCY instance reports the same totals: one page shows
+      // one worker's (its seat gauges all come from one read, so they still add up).
+      aggregator: 'first',
       async collect() {
         const totals = await totalsForThisScrape();
         // Unknown (Redis trouble): no sample at all, never the last counts as if current, so
@@ -115,7 +116,7 @@ export class Metrics {
         name,
         help,
         registers: [this.registry],
-        aggregator: 'max',
+        aggregator: 'first',
         async collect() {
           // Unknown (Redis trouble) is NaN, like the overdue gauge: never a stale count.
           const totals = await totalsForThisScrape();
@@ -148,7 +149,7 @@ export class Metrics {
         name: 'boxoffice_expiry_jobs_overdue',
         help: 'Expiry jobs waiting for a worker or over a second past due, over all expiry queues',
         registers: [this.registry],
-        aggregator: 'max',
+        aggregator: 'first',
         async collect() {
           // Unknown (Redis trouble) is NaN rather than a stale count: it never fires an alert.
           this.set(await overdueExpiryJobs().catch(() => Number.NaN));
