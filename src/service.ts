@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
-import { AdmissionQueue } from './domain/admission-queue.js';
+import { AdmissionQueue, queueMetricsHooks } from './domain/admission-queue.js';
 import { BoxOffice } from './domain/box-office.js';
 import { ClientLimits } from './domain/client-limits.js';
 import { HoldExpirer } from './domain/expiry.js';
@@ -116,7 +116,13 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
       logger.warn({ holdId, err: String(error) }, 'expiry job not scheduled; the reconciler will expire the hold'),
   });
 
-  const admissionQueue = new AdmissionQueue({ client: commands, keys, scripts, rate: config.HOLD_RATE_LIMIT });
+  const admissionQueue = new AdmissionQueue({
+    client: commands,
+    keys,
+    scripts,
+    rate: config.HOLD_RATE_LIMIT,
+    ...queueMetricsHooks(metrics.registry),
+  });
 
   const app = createApp({
     boxOffice,

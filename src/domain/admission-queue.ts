@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Counter, type Registry } from 'prom-client';
 import { v4 as uuidv4, validate as isUuid } from 'uuid';
 import type { RedisClient } from '../redis/client.js';
 import type { KeySpace, QueueKeys } from '../redis/keys.js';
@@ -58,6 +59,25 @@ export function admissionGateArgs(admissionToken: string | undefined): Admission
 export function randomPlaceScore(): string {
   const value = randomBytes(8).readBigUInt64BE() & ((1n << SCORE_BITS) - 1n);
   return value.toString();
+}
+
+/**
+ * Counters of queue tickets and admissions in an instance's registry, as hooks for
+ * AdmissionQueueDeps. An admission is counted by the instance whose request first brings the
+ * schedule past it, so the sum over instances is every admission so far (up to the last read).
+ */
+export function queueMetricsHooks(registry: Registry): Pick<AdmissionQueueDeps, 'onTicketJoined' | 'onAdmitted'> {
+  const tickets = new Counter({
+    name: 'boxoffice_queue_tickets_total',
+    help: 'Admission-queue tickets joined',
+    registers: [registry],
+  });
+  const admissions = new Counter({
+    name: 'boxoffice_queue_admissions_total',
+    help: 'Admission-queue tickets admitted (counted when a request first brings the schedule past them)',
+    registers: [registry],
+  });
+  return { onTicketJoined: () => tickets.inc(), onAdmitted: (count) => admissions.inc(count) };
 }
 
 const clientKey = (clientId: string) => createHash('sha256').update(clientId).digest('base64url').slice(0, 22);

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { AdmissionQueue, randomPlaceScore, ticketLocalIdOfToken } from '../../src/domain/admission-queue.js';
+import { Registry } from 'prom-client';
+import { AdmissionQueue, queueMetricsHooks, randomPlaceScore, ticketLocalIdOfToken } from '../../src/domain/admission-queue.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { digestToken, parseChildId } from '../../src/domain/ids.js';
 import type { TicketView } from '../../src/domain/model.js';
@@ -186,6 +187,25 @@ describe('admission queue (domain, real Redis)', function () {
       const bare = await bareEvent(redis, keys);
       expect((await rejects(limited.joinQueue(bare, `third-${randomUUID()}`))).code).to.equal('not-found');
     });
+  });
+
+  it('counts tickets joined and admissions in the metrics, each admission once over instances', async () => {
+    const registry = new Registry();
+    const hooks = queueMetricsHooks(registry);
+    const one = new AdmissionQueue({ client: redis, keys, scripts: new Scripts(redis), ...hooks });
+    const two = new AdmissionQueue({ client: redis, keys, scripts: new Scripts(redis), ...hooks });
+    const eventId = await bareEvent(redis, keys);
+    await one.putQueue(eventId, { opensAt: later(3_600_000), admitPerMinute: 120, admissionTtlS: 900 });
+    const tickets = [];
+    for (let i = 0; i < 5; i++) tickets.push((await (i % 2 ? one : two).joinQueue(eventId)).ticket);
+    // 1 at the opening, then 1 a minute: no admission while the test reads
+    await one.putQueue(eventId, { opensAt: later(-1_000), admitPerMinute: 1, admissionTtlS: 900 });
+    for (const ticket of tickets) await two.getTicket(ticket.ticketId);
+    await one.getQueue(eventId);
+    const value = async (name: string) => (await registry.getSingleMetric(name)!.get()).values[0]!.value;
+    expect(await value('boxoffice_queue_tickets_total')).to.equal(5);
+    expect(await value('boxoffice_queue_admissions_total')).to.equal(1);
+    expect((await one.getQueue(eventId)).admitted).to.equal(1);
   });
 
   describe('schedule', () => {
