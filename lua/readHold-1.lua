@@ -1,7 +1,11 @@
--- Reads a hold record together with the server's clock, so readers judge expiry by the
--- same time as the scripts that change state.
--- KEYS[1] hold hash
--- Returns {now_ms, hold fields...} (no fields when there is no such hold)
+-- Reads a hold record with the server's clock and whether it is still counted as active,
+-- so readers judge expiry as the scripts that change state do.
+-- KEYS[1] event hash
+-- ARGV[1] hold id (the event-local part)
+-- Returns {now_ms, counted_active (1/0), hold fields...} (no fields when there is no such hold)
 --@include serverTime
+--@include keys
 
-return {serverTimeMs(), unpack(redis.call('HGETALL', KEYS[1]))}
+local k = eventKeysOf(KEYS[1])
+local counted = redis.call('HEXISTS', k.active, ARGV[1])
+return {serverTimeMs(), counted, unpack(redis.call('HGETALL', k.hold(ARGV[1])))}

@@ -6,6 +6,7 @@ import { AdmissionQueue, queueMetricsHooks } from './domain/admission-queue.js';
 import { BoxOffice } from './domain/box-office.js';
 import { ClientLimits } from './domain/client-limits.js';
 import { HoldExpirer } from './domain/expiry.js';
+import { ScriptEffects } from './domain/script-effects.js';
 import { IdempotencyStore } from './domain/idempotency.js';
 import { createApp } from './http/app.js';
 import { httpSettingsOf } from './http/deps.js';
@@ -31,6 +32,7 @@ export interface Service {
   port: number;
   server: Server;
   metrics: Metrics;
+  boxOffice: BoxOffice;
   expirer: HoldExpirer;
   reconciler: Reconciler | null;
   admissionQueue: AdmissionQueue;
@@ -96,24 +98,28 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   });
   seatTotals.watch(metrics.registry);
   hooks.onMetrics?.(metrics);
-  const expirer = new HoldExpirer(commands, scripts, keys, metrics);
+  const effects = new ScriptEffects(metrics, expiryQueue, (holdId, error) =>
+    logger.warn({ holdId, err: String(error) }, 'expiry job not scheduled; the reconciler will expire the hold'),
+  );
+  const retentionMs = config.HOLD_RECORD_RETENTION_S * 1000;
+  const expirer = new HoldExpirer(commands, scripts, keys, effects, retentionMs);
   const boxOffice = new BoxOffice({
     client: commands,
     scripts,
     keys,
-    expiry: expiryQueue,
+    effects,
     metrics,
     settings: {
       maxQtyPerHold: config.MAX_QTY_PER_HOLD,
       holdRecordRetentionS: config.HOLD_RECORD_RETENTION_S,
       reclaimBatch: RECLAIM_BATCH,
+      maxExtensions: config.HOLD_MAX_EXTENSIONS,
+      maxLifetimeS: config.HOLD_MAX_LIFETIME_S,
     },
     clientLimits: new ClientLimits(commands, scripts, keys, metrics, {
       maxActiveHolds: config.MAX_ACTIVE_HOLDS_PER_CLIENT,
       rate: config.HOLD_RATE_LIMIT,
     }),
-    onExpiryScheduleFailed: (holdId, error) =>
-      logger.warn({ holdId, err: String(error) }, 'expiry job not scheduled; the reconciler will expire the hold'),
   });
 
   const admissionQueue = new AdmissionQueue({
@@ -144,7 +150,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
           // On the worker's own connection, which waits for Redis instead of failing fast: a
           // job that fires while the request connection is still reconnecting expires its
           // hold late rather than failing (it is not retried; the reconciler would be next).
-          expirer: new HoldExpirer(workerConnection, new Scripts(workerConnection), keys, metrics),
+          expirer: new HoldExpirer(workerConnection, new Scripts(workerConnection), keys, effects, retentionMs),
           concurrency: config.EXPIRY_WORKER_CONCURRENCY,
           onError: (error) => logger.warn({ err: error.message }, 'expiry worker'),
         })
@@ -195,7 +201,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     for (const client of clients) client.disconnect();
   };
 
-  return { url, port, server, metrics, expirer, reconciler, admissionQueue, stop };
+  return { url, port, server, metrics, boxOffice, expirer, reconciler, admissionQueue, stop };
 }
 
 export class UnsafeRedisError extends Error {

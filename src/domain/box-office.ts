@@ -1,86 +1,61 @@
-import type { Metrics } from '../metrics/registry.js';
+import type { HoldRejectReason, Metrics } from '../metrics/registry.js';
 import type { RedisClient } from '../redis/client.js';
 import type { KeySpace } from '../redis/keys.js';
-import { ScriptCode, type EventSnapshot, type HoldRecord, type Scripts } from '../redis/scripts.js';
+import { ScriptCode, pairsToRecord, type Flat, type Reply, type Scripts } from '../redis/scripts.js';
 import type { ClientLimits } from './client-limits.js';
 import { DomainError, notFound } from './errors.js';
-import type { AttemptIdentity } from './model.js';
 import {
   digestToken,
   isEventId,
   newChildId,
   newEventId,
   newPaymentToken,
+  parseAdmissionToken,
   parseChildId,
   type ChildId,
 } from './ids.js';
+import {
+  GENERAL_CATEGORY,
+  type AttemptIdentity,
+  type BookingView,
+  type CancelAuthority,
+  type CategoryView,
+  type CreatedHold,
+  type EventView,
+  type HoldView,
+  type NewEvent,
+  type NewHold,
+  type SeatRequest,
+  type SeatRowView,
+  type AuditPage,
+  type NewWaitlistEntry,
+  type WaitlistEntryView,
+} from './model.js';
+import { AuditLog } from './audit-log.js';
+import { bookingView, holdView } from './records.js';
+import { WaitingList } from './waiting-list.js';
+import type { ScriptEffects } from './script-effects.js';
+import { refusalOf } from './script-refusals.js';
 
-export type HoldStatus = 'active' | 'expired' | 'released' | 'booked';
-
-export interface EventView {
-  eventId: string;
-  name: string;
-  total: number;
-  available: number;
-  held: number;
-  booked: number;
-  maxPerHold: number | null;
-  createdAt: Date;
-}
-
-export interface HoldView {
-  holdId: string;
-  eventId: string;
-  qty: number;
-  requestedQty: number;
-  status: HoldStatus;
-  expiresAt: Date;
-  createdAt: Date;
-  bookingId?: string;
-}
-
-export interface BookingView {
-  bookingId: string;
-  holdId: string;
-  eventId: string;
-  qty: number;
-  createdAt: Date;
-}
-
-export interface NewEvent {
-  name: string;
-  totalSeats: number;
-  maxPerHold?: number;
-}
-
-export interface NewHold {
-  eventId: string;
-  qty: number;
-  ttlS: number;
-  partial: boolean;
-}
-
-/** Schedules the job that expires a hold when its time is up. */
-export interface ExpiryScheduler {
-  schedule(holdId: string, delayMs: number): Promise<void>;
-}
+export type { ExpiryScheduler } from './script-effects.js';
 
 export interface BoxOfficeSettings {
   maxQtyPerHold: number;
   holdRecordRetentionS: number;
   /** past-due holds a hold or snapshot reclaims before it does its own work */
   reclaimBatch: number;
+  maxExtensions: number;
+  maxLifetimeS: number;
 }
 
 export interface BoxOfficeDeps {
   client: RedisClient;
   scripts: Scripts;
   keys: KeySpace;
-  expiry: ExpiryScheduler;
+  effects: ScriptEffects;
   metrics: Metrics;
   settings: BoxOfficeSettings;
   clientLimits?: ClientLimits;
-  onExpiryScheduleFailed(holdId: string, error: unknown): void;
 }
 
 // A read, or a hold refused for want of seats, first gives back every past-due hold of its
@@ -89,238 +64,314 @@ export interface BoxOfficeDeps {
 const BULK_RECLAIM_BATCH = 1_000;
 const BULK_RECLAIM_ROUNDS = 1_000;
 
-/** The box office's operations; every seat movement is one Lua script. */
-export class BoxOffice {
-  constructor(private readonly deps: BoxOfficeDeps) {}
+const str = (value: Flat[number] | undefined) => (value === null || value === undefined ? '' : String(value));
+const num = (value: Flat[number] | undefined) => Number(value);
 
-  /** `attempt.id`, when given, is the event's id: a retry with it finds the event it made. */
-  async createEvent(input: NewEvent, attempt: AttemptIdentity = {}): Promise<EventView> {
-    const { client, scripts, keys, metrics } = this.deps;
+/** Rejected-hold reasons for the metric, by refusal code (bounded). */
+const REJECT_REASON: Partial<Record<number, { reason: HoldRejectReason }>> = {
+  [ScriptCode.EventNotFound]: { reason: 'event_not_found' },
+  [ScriptCode.NotEnoughSeats]: { reason: 'not_enough_seats' },
+  [ScriptCode.ItemsShort]: { reason: 'not_enough_seats' },
+  [ScriptCode.QtyAboveLimit]: { reason: 'qty_above_limit' },
+  [ScriptCode.SeatsUnavailable]: { reason: 'seats_unavailable' },
+  [ScriptCode.NoAdjacentSeats]: { reason: 'no_adjacent_seats' },
+  [ScriptCode.WaitlistFirst]: { reason: 'waitlist_first' },
+  [ScriptCode.UnknownSeats]: { reason: 'unknown_category_or_seat' },
+  [ScriptCode.UnknownCategory]: { reason: 'unknown_category_or_seat' },
+  [ScriptCode.AdmissionRequired]: { reason: 'admission_required' },
+  [ScriptCode.AdmissionInUse]: { reason: 'admission_in_use' },
+};
+
+/** The box office's operations on events, holds and bookings; every seat movement is one Lua script. */
+export class BoxOffice {
+  private readonly waitingList: WaitingList;
+  private readonly auditLog: AuditLog;
+
+  constructor(private readonly deps: BoxOfficeDeps) {
+    this.waitingList = new WaitingList({ ...deps, settings: deps.settings });
+    this.auditLog = new AuditLog(deps.client, deps.keys);
+  }
+
+  joinWaitlist(input: NewWaitlistEntry, attempt?: AttemptIdentity) {
+    return this.waitingList.join(input, attempt);
+  }
+
+  getWaitlistEntry(entryId: string): Promise<WaitlistEntryView> {
+    return this.waitingList.get(entryId);
+  }
+
+  leaveWaitlist(entryId: string, entryToken: string): Promise<WaitlistEntryView> {
+    return this.waitingList.leave(entryId, entryToken);
+  }
+
+  readLog(eventId: string, after: string | undefined, limit: number): Promise<AuditPage> {
+    return this.auditLog.read(eventId, after, limit);
+  }
+
+  private get retentionMs() {
+    return this.deps.settings.holdRecordRetentionS * 1000;
+  }
+
+  /** Runs a seat-moving script of an event and applies what it did on the way. */
+  private async run(script: string, eventId: string, args: (string | number)[]): Promise<Reply> {
+    const reply = await this.deps.scripts.run(script, this.deps.keys.eventKey(eventId), args);
+    await this.deps.effects.apply(eventId, reply.effects);
+    return reply;
+  }
+
+  async createEvent(input: NewEvent, attempt: AttemptIdentity = {}): Promise<{ event: EventView; replayed: boolean }> {
+    const { client, keys, metrics } = this.deps;
     const eventId = attempt.id ?? newEventId();
+    const categories = input.categories ?? [{ categoryId: GENERAL_CATEGORY, capacity: input.totalSeats! }];
+    const spec = categories.map((c) =>
+      c.rows
+        ? { id: c.categoryId, name: c.name ?? c.categoryId, rows: c.rows.map((r) => [r.row, r.seats]) }
+        : { id: c.categoryId, name: c.name ?? c.categoryId, capacity: c.capacity },
+    );
     // Indexed first: an index entry without an event is harmless, an event missing from
     // the index would escape the reconciler.
     await client.sadd(keys.eventIndex(), eventId);
-    const reply = await scripts.createEvent(keys.eventKeys(eventId).event, input.name, input.totalSeats, input.maxPerHold);
-    if (reply.code !== ScriptCode.Ok) {
-      // fixes (issue 10 point 7): the first attempt with these ids made the event.
-      if (attempt.id !== undefined) return this.getEvent(eventId);
-      throw new Error(`event id ${eventId} already taken`);
-    }
-    metrics.eventsCreated.inc();
-    return {
+    const reply = await this.deps.scripts.raw('createEvent', keys.eventKey(eventId), [
       eventId,
-      name: input.name,
-      total: input.totalSeats,
-      available: input.totalSeats,
-      held: 0,
-      booked: 0,
-      maxPerHold: input.maxPerHold ?? null,
-      createdAt: new Date(reply.createdAtMs),
-    };
+      input.name,
+      input.maxPerHold ?? '',
+      JSON.stringify(spec),
+    ]);
+    const replayed = reply[0] === ScriptCode.Replay;
+    if (!replayed) metrics.eventsCreated.inc();
+    return { event: await this.getEvent(eventId), replayed };
   }
 
   async getEvent(eventId: string): Promise<EventView> {
     if (!isEventId(eventId)) throw notFound('event', eventId);
-    const snapshot = await this.snapshotWithoutDueHolds(eventId);
-    if (!snapshot) throw notFound('event', eventId);
+    const reply = await this.untilNoneDue(() =>
+      this.run('snapshot', eventId, [eventId, BULK_RECLAIM_BATCH, this.retentionMs]),
+    );
+    if (reply.code === ScriptCode.EventNotFound) throw notFound('event', eventId);
+    const [, name, createdAt, maxPerHold, ...flat] = reply.rest;
+    const categories: CategoryView[] = [];
+    for (let i = 0; i + 7 < flat.length + 1; i += 8) {
+      categories.push({
+        categoryId: str(flat[i]),
+        name: str(flat[i + 1]),
+        kind: str(flat[i + 2]) === 'seated' ? 'seated' : 'general',
+        total: num(flat[i + 3]),
+        available: num(flat[i + 4]),
+        held: num(flat[i + 5]),
+        booked: num(flat[i + 6]),
+        waiting: num(flat[i + 7]),
+      });
+    }
+    const sum = (field: 'total' | 'available' | 'held' | 'booked') => categories.reduce((s, c) => s + c[field], 0);
     return {
       eventId,
-      name: snapshot.name,
-      total: snapshot.total,
-      available: snapshot.available,
-      held: snapshot.held,
-      booked: snapshot.booked,
-      maxPerHold: snapshot.maxPerHold,
-      createdAt: new Date(snapshot.createdAtMs),
+      name: str(name),
+      total: sum('total'),
+      available: sum('available'),
+      held: sum('held'),
+      booked: sum('booked'),
+      maxPerHold: str(maxPerHold) === '' ? null : num(maxPerHold),
+      createdAt: new Date(num(createdAt)),
+      categories,
     };
   }
 
-  /**
-   * The event's counts once no past-due hold is counted as held: each snapshot reclaims a
-   * bounded batch, so repeat while it says more are due (null: no such event).
-   */
-  private async snapshotWithoutDueHolds(eventId: string): Promise<EventSnapshot | null> {
-    const eventKeys = this.deps.keys.eventKeys(eventId);
+  async getSeats(eventId: string, categoryId?: string): Promise<SeatRowView[]> {
+    if (!isEventId(eventId)) throw notFound('event', eventId);
+    const reply = await this.untilNoneDue(() =>
+      this.run('seatMap', eventId, [eventId, BULK_RECLAIM_BATCH, this.retentionMs, categoryId ?? '']),
+    );
+    if (reply.code === ScriptCode.EventNotFound) throw notFound('event', eventId);
+    if (reply.code === ScriptCode.UnknownCategory) throw notFound('category', categoryId ?? '');
+    const flat = reply.rest.slice(1);
+    const rows: SeatRowView[] = [];
+    for (let i = 0; i + 3 < flat.length; i += 4) {
+      rows.push({ row: str(flat[i]), categoryId: str(flat[i + 1]), seats: num(flat[i + 2]), status: str(flat[i + 3]) });
+    }
+    return rows;
+  }
+
+  /** Repeats a reclaiming read while it says more past-due holds wait than one call takes. */
+  private async untilNoneDue(read: () => Promise<Reply>): Promise<Reply> {
     for (let round = 1; ; round++) {
-      const snapshot = await this.deps.scripts.snapshot(eventKeys, BULK_RECLAIM_BATCH);
-      if (!snapshot) return null;
-      this.countExpired(snapshot.reclaimed);
-      if (!snapshot.moreDue || round === BULK_RECLAIM_ROUNDS) return snapshot;
+      const reply = await read();
+      if (reply.code !== ScriptCode.Ok || num(reply.rest[0]) !== 1 || round === BULK_RECLAIM_ROUNDS) return reply;
     }
   }
 
   /**
-   * `attempt.clientId` names who asks, for the per-client limits (when configured);
-   * `attempt.id` and `attempt.token`, when given, are the hold's local id and payment token:
-   * a retry with them finds the hold its first attempt made, and takes no seats again.
+   * `attempt.clientId` names who asks (for the per-client limits); `attempt.id` and
+   * `attempt.token`, on a retry after an unknown outcome, are the hold's local id and payment
+   * token the first attempt chose: the hold script is idempotent on them, so a retry finds
+   * the hold the first attempt made and never takes seats twice.
    */
-  async createHold(input: NewHold, attempt: AttemptIdentity = {}): Promise<{ hold: HoldView; paymentToken: string }> {
-    // --- fixes (issue 10 points 7, 8): ids from the attempt; the cap counts the hold's own id.
-    const { clientId } = attempt;
+  async createHold(input: NewHold, attempt: AttemptIdentity = {}): Promise<CreatedHold> {
+    if (!isEventId(input.eventId)) {
+      this.deps.metrics.holdsRejected.inc({ reason: 'event_not_found' });
+      throw notFound('event', input.eventId);
+    }
     const holdId: ChildId =
       attempt.id !== undefined
         ? { id: `${input.eventId}.${attempt.id}`, eventId: input.eventId, localId: attempt.id }
         : newChildId(input.eventId);
-    const holdKey = this.deps.keys.holdKeys(input.eventId, holdId.localId).hold;
-    // Until the hold script answers Replay itself: the hold the first attempt made.
-    if (attempt.retry && attempt.id !== undefined && isEventId(input.eventId)) {
-      const { nowMs, hold } = await this.deps.scripts.readHold(holdKey);
-      if (hold) {
-        if (hold.token !== digestToken(attempt.token ?? '')) throw new Error(`hold ${holdId.id} has another token`);
-        // The answer as the first attempt made it (status active, whatever became of it since).
-        const { bookingId: _booked, ...made } = holdView(holdId.id, input.eventId, hold, nowMs);
-        return { hold: { ...made, status: 'active' }, paymentToken: attempt.token! };
-      }
-    }
-    const limits = clientId !== undefined ? this.deps.clientLimits : undefined;
-    const take = () => this.takeSeats(input, holdId, attempt.token);
+    const paymentToken = attempt.token ?? newPaymentToken();
+    const take = () => this.takeHold(input, holdId, paymentToken);
+    const limits = attempt.clientId !== undefined ? this.deps.clientLimits : undefined;
     if (!limits) return take();
-    await limits.takeRequest(clientId!);
+    await limits.takeRequest(attempt.clientId!);
+    const holdKey = this.deps.keys.holdKey(input.eventId, holdId.localId);
     const holdExpiresAt = async () => {
       const expiresAt = await this.deps.client.hget(holdKey, 'expires_at');
       return expiresAt === null ? null : Number(expiresAt);
     };
-    const cap = { retry: attempt.retry === true, holdExpiresAt };
-    return limits.holdWithinCap(clientId!, holdId.id, input.ttlS * 1000, cap, take);
-    // --- end fixes
+    return limits.holdWithinCap(
+      attempt.clientId!,
+      holdId.id,
+      input.ttlS * 1000,
+      { retry: attempt.retry === true, holdExpiresAt },
+      take,
+    );
   }
 
-  private async takeSeats(
-    input: NewHold,
-    holdId: ChildId,
-    token?: string,
-  ): Promise<{ hold: HoldView; paymentToken: string }> {
-    const { scripts, keys, metrics, settings } = this.deps;
-    if (!isEventId(input.eventId)) {
-      metrics.holdsRejected.inc({ reason: 'event_not_found' });
-      throw notFound('event', input.eventId);
+  private async takeHold(input: NewHold, holdId: ChildId, paymentToken: string): Promise<CreatedHold> {
+    const { metrics } = this.deps;
+    const reply = await this.takeSeats(input, holdId.localId, digestToken(paymentToken));
+    if (reply.code !== ScriptCode.Ok && reply.code !== ScriptCode.Replay) {
+      const reason = REJECT_REASON[reply.code];
+      if (reason) metrics.holdsRejected.inc(reason);
+      if (reply.code === ScriptCode.IdTaken) throw new Error(`hold id ${holdId.id} is taken by another attempt`);
+      throw refusalOf('hold', reply, {
+        subject: 'hold',
+        id: holdId.id,
+        eventId: input.eventId,
+        requested: requestedQty(input.request),
+      });
     }
-    const paymentToken = token ?? newPaymentToken();
-    const holdKeys = keys.holdKeys(input.eventId, holdId.localId);
-    const args = {
-      holdId: holdId.localId,
-      qty: input.qty,
-      partial: input.partial,
-      ttlMs: input.ttlS * 1000,
-      tokenDigest: digestToken(paymentToken),
-      recordRetentionMs: settings.holdRecordRetentionS * 1000,
-      reclaimBatch: settings.reclaimBatch,
-      serviceMaxQty: settings.maxQtyPerHold,
-    };
-    let reply = await scripts.hold(holdKeys, args);
-    if (reply.code === ScriptCode.NotEnoughSeats && reply.moreDue) {
+    const replayed = reply.code === ScriptCode.Replay;
+    const hold = this.createdHoldView(holdId.id, input.eventId, reply.rest);
+    if (!replayed) {
+      metrics.holdsCreated.inc();
+      await this.deps.effects.schedule(hold.holdId, hold.expiresAt.getTime());
+    }
+    return { hold, paymentToken, replayed };
+  }
+
+  private async takeSeats(input: NewHold, localId: string, tokenDigest: string): Promise<Reply> {
+    const { settings } = this.deps;
+    const [mode, spec] = encodeRequest(input.request);
+    const admission = parseAdmissionToken(input.admissionToken);
+    const args = (afterFullReclaim: boolean) => [
+      input.eventId,
+      localId,
+      tokenDigest,
+      input.ttlS * 1000,
+      this.retentionMs,
+      settings.reclaimBatch,
+      settings.maxQtyPerHold,
+      afterFullReclaim ? '1' : '0',
+      mode,
+      spec,
+      admission.ticketLocalId,
+      admission.digest,
+    ];
+    let reply = await this.run('hold', input.eventId, args(false));
+    const short = reply.code === ScriptCode.NotEnoughSeats || reply.code === ScriptCode.ItemsShort;
+    const moreDue = reply.code === ScriptCode.NotEnoughSeats ? num(reply.rest[1]) === 1 : num(reply.rest[0]) === 1;
+    if (short && moreDue) {
       // Short of seats while more past-due holds wait than one hold reclaims on its way: give
       // them all back, then decide on what is there, so seats of expired holds never make a
       // hold fail or a partial hold take less.
-      this.countExpired(reply.reclaimed);
-      await this.snapshotWithoutDueHolds(input.eventId);
-      reply = await scripts.hold(holdKeys, { ...args, afterFullReclaim: true });
+      await this.untilNoneDue(() => this.run('snapshot', input.eventId, [input.eventId, BULK_RECLAIM_BATCH, this.retentionMs]));
+      reply = await this.run('hold', input.eventId, args(true));
     }
-    switch (reply.code) {
-      case ScriptCode.EventNotFound:
-        metrics.holdsRejected.inc({ reason: 'event_not_found' });
-        throw notFound('event', input.eventId);
-      case ScriptCode.QtyAboveLimit:
-        metrics.holdsRejected.inc({ reason: 'qty_above_limit' });
-        throw new DomainError('qty-above-limit', {
-          detail: `qty ${input.qty} is above this event's limit of ${reply.limit} seats per hold`,
-          errors: [{ field: 'qty', message: `must be at most ${reply.limit}` }],
-          extensions: { max_per_hold: reply.limit },
-        });
-      case ScriptCode.NotEnoughSeats:
-        this.countExpired(reply.reclaimed);
-        metrics.holdsRejected.inc({ reason: 'not_enough_seats' });
-        throw new DomainError('not-enough-seats', {
-          detail: `${reply.available} seats available, ${input.qty} requested`,
-          extensions: { available: reply.available, requested_qty: input.qty },
-        });
-    }
-    this.countExpired(reply.reclaimed);
-    metrics.holdsCreated.inc();
-    const createdAtMs = reply.expiresAtMs - input.ttlS * 1000;
-    await this.scheduleExpiry(holdId.id, reply.expiresAtMs - Date.now());
-    return {
-      paymentToken,
-      hold: {
-        holdId: holdId.id,
-        eventId: input.eventId,
-        qty: reply.qty,
-        requestedQty: input.qty,
+    return reply;
+  }
+
+  private createdHoldView(holdId: string, eventId: string, rest: Flat): HoldView {
+    const [qty, expiresAt, createdAt, lines, seats, requested, extensions] = rest;
+    return holdView(
+      holdId,
+      eventId,
+      {
+        qty: str(qty),
+        expires_at: str(expiresAt),
+        created_at: str(createdAt),
+        lines: str(lines),
+        ...(str(seats) ? { seats: str(seats) } : {}),
+        requested_qty: str(requested),
+        extensions: str(extensions),
         status: 'active',
-        expiresAt: new Date(reply.expiresAtMs),
-        createdAt: new Date(createdAtMs),
       },
-    };
+      this.deps.settings.maxExtensions,
+    );
   }
 
   async getHold(holdId: string): Promise<HoldView> {
     const id = parseChildId(holdId);
     if (!id) throw notFound('hold', holdId);
-    const { nowMs, hold } = await this.deps.scripts.readHold(this.deps.keys.holdKeys(id.eventId, id.localId).hold);
-    if (!hold) throw notFound('hold', holdId);
-    return holdView(holdId, id.eventId, hold, nowMs);
+    const reply = await this.deps.scripts.raw('readHold', this.deps.keys.eventKey(id.eventId), [id.localId]);
+    const record = pairsToRecord(reply.slice(2));
+    if (!record.status) throw notFound('hold', holdId);
+    return holdView(holdId, id.eventId, record, this.deps.settings.maxExtensions, {
+      nowMs: num(reply[0]),
+      countedActive: num(reply[1]) === 1,
+    });
   }
 
   async releaseHold(holdId: string, paymentToken: string, clientId?: string): Promise<HoldView> {
     const id = parseChildId(holdId);
     if (!id) throw notFound('hold', holdId);
-    const reply = await this.deps.scripts.release(
-      this.deps.keys.holdKeys(id.eventId, id.localId),
-      id.localId,
-      digestToken(paymentToken),
-    );
-    switch (reply.code) {
-      case ScriptCode.HoldNotFound:
-        throw notFound('hold', holdId);
-      case ScriptCode.TokenMismatch:
-        throw tokenMismatch();
-      case ScriptCode.HoldBooked:
-        throw new DomainError('hold-booked', { detail: 'This hold is booked; a booked hold cannot be released' });
-      case ScriptCode.HoldGone:
-        this.countExpired(reply.reclaimed);
-        throw new DomainError('hold-gone', { detail: 'This hold has expired', extensions: { hold_status: 'expired' } });
+    const reply = await this.run('release', id.eventId, [id.eventId, id.localId, digestToken(paymentToken), this.retentionMs]);
+    if (reply.code !== ScriptCode.Ok && reply.code !== ScriptCode.Replay) {
+      throw refusalOf('release', reply, { subject: 'hold', id: holdId, eventId: id.eventId });
     }
     if (reply.code === ScriptCode.Ok) this.deps.metrics.holdsReleased.inc();
     await this.forgetClientHold(clientId, holdId);
-    return holdView(holdId, id.eventId, reply.hold, Number(reply.hold.released_at));
+    return holdView(holdId, id.eventId, pairsToRecord(reply.rest), this.deps.settings.maxExtensions);
+  }
+
+  async extendHold(holdId: string, paymentToken: string, ttlS: number): Promise<HoldView> {
+    const id = parseChildId(holdId);
+    if (!id) throw notFound('hold', holdId);
+    const { settings } = this.deps;
+    const reply = await this.run('extendHold', id.eventId, [
+      id.eventId,
+      id.localId,
+      digestToken(paymentToken),
+      ttlS * 1000,
+      settings.maxExtensions,
+      settings.maxLifetimeS * 1000,
+      this.retentionMs,
+    ]);
+    if (reply.code !== ScriptCode.Ok && reply.code !== ScriptCode.Replay) {
+      throw refusalOf('extendHold', reply, { subject: 'hold', id: holdId, eventId: id.eventId });
+    }
+    if (reply.code === ScriptCode.Ok) this.deps.metrics.holdsExtended.inc();
+    return holdView(holdId, id.eventId, pairsToRecord(reply.rest), settings.maxExtensions);
   }
 
   async book(holdId: string, paymentToken: string, clientId?: string): Promise<{ booking: BookingView; replayed: boolean }> {
     const id = parseChildId(holdId);
     if (!id) throw notFound('hold', holdId);
     const bookingId = newChildId(id.eventId);
-    const reply = await this.deps.scripts.book(this.deps.keys.bookKeys(id.eventId, id.localId, bookingId.localId), {
-      localHoldId: id.localId,
-      tokenDigest: digestToken(paymentToken),
-      bookingId: bookingId.id,
-      holdId,
-      eventId: id.eventId,
-    });
-    switch (reply.code) {
-      case ScriptCode.HoldNotFound:
-        throw notFound('hold', holdId);
-      case ScriptCode.TokenMismatch:
-        throw tokenMismatch();
-      case ScriptCode.HoldGone:
-        this.countExpired(reply.reclaimed);
-        throw new DomainError('hold-gone', {
-          detail: `This hold has ${reply.reason === 'expired' ? 'expired' : 'been released'}; hold seats again`,
-          extensions: { hold_status: reply.reason },
-        });
+    const reply = await this.run('book', id.eventId, [
+      id.eventId,
+      id.localId,
+      digestToken(paymentToken),
+      bookingId.localId,
+      this.retentionMs,
+    ]);
+    if (reply.code !== ScriptCode.Ok && reply.code !== ScriptCode.Replay) {
+      throw refusalOf('book', reply, { subject: 'hold', id: holdId, eventId: id.eventId });
     }
     const replayed = reply.code === ScriptCode.Replay;
     (replayed ? this.deps.metrics.bookingReplays : this.deps.metrics.bookings).inc();
     await this.forgetClientHold(clientId, holdId);
-    return {
-      replayed,
-      booking: {
-        bookingId: reply.bookingId,
-        holdId,
-        eventId: id.eventId,
-        qty: reply.qty,
-        createdAt: new Date(reply.createdAtMs),
-      },
-    };
+    const [bookedId, ...fields] = reply.rest;
+    const record = pairsToRecord(fields);
+    // A version-1 booking record has no status, lines or hold id of its own beyond these.
+    if (!record.hold_id) record.hold_id = holdId;
+    return { replayed, booking: bookingView(str(bookedId), id.eventId, record) };
   }
 
   async getBooking(bookingId: string): Promise<BookingView> {
@@ -328,13 +379,25 @@ export class BoxOffice {
     if (!id) throw notFound('booking', bookingId);
     const record = await this.deps.client.hgetall(this.deps.keys.bookingKey(id.eventId, id.localId));
     if (!record.hold_id) throw notFound('booking', bookingId);
-    return {
-      bookingId,
-      holdId: record.hold_id,
-      eventId: id.eventId,
-      qty: Number(record.qty),
-      createdAt: new Date(Number(record.created_at)),
-    };
+    return bookingView(bookingId, id.eventId, record);
+  }
+
+  async cancelBooking(bookingId: string, authority: CancelAuthority): Promise<BookingView> {
+    const id = parseChildId(bookingId);
+    if (!id) throw notFound('booking', bookingId);
+    const asAdmin = 'admin' in authority;
+    const reply = await this.run('cancelBooking', id.eventId, [
+      id.eventId,
+      id.localId,
+      asAdmin ? '' : digestToken(authority.paymentToken),
+      asAdmin ? '1' : '0',
+      this.retentionMs,
+    ]);
+    if (reply.code !== ScriptCode.Ok && reply.code !== ScriptCode.Replay) {
+      throw refusalOf('cancelBooking', reply, { subject: 'booking', id: bookingId, eventId: id.eventId });
+    }
+    if (reply.code === ScriptCode.Ok) this.deps.metrics.bookingsCancelled.inc();
+    return bookingView(bookingId, id.eventId, pairsToRecord(reply.rest));
   }
 
   /** A booked or released hold no longer counts against its client's cap. */
@@ -344,36 +407,27 @@ export class BoxOffice {
     // command goes out now, ahead of the client's next request on this connection.
     void this.deps.clientLimits.forgetHold(clientId, holdId).catch(() => undefined);
   }
+}
 
-  private countExpired(holds: number) {
-    if (holds > 0) this.deps.metrics.holdsExpired.inc(holds);
-  }
+const requestedQty = (request: SeatRequest): number =>
+  request.kind === 'qty'
+    ? request.qty
+    : request.kind === 'items'
+      ? request.items.reduce((sum, item) => sum + item.qty, 0)
+      : request.seats.length;
 
-  private async scheduleExpiry(holdId: string, delayMs: number) {
-    try {
-      await this.deps.expiry.schedule(holdId, Math.max(0, delayMs));
-    } catch (error) {
-      // The hold stands: the reconciler expires holds whose job never made it.
-      this.deps.onExpiryScheduleFailed(holdId, error);
-    }
+/** The hold script's mode and spec arguments (lua/hold-1.lua). */
+function encodeRequest(request: SeatRequest): [string, string] {
+  switch (request.kind) {
+    case 'qty':
+      return [
+        'qty',
+        `${request.categoryId ?? ''}|${request.qty}|${request.partial ? 1 : 0}|${request.adjacent ? 1 : 0}`,
+      ];
+    case 'items':
+      return ['items', request.items.map((item) => `${item.categoryId}=${item.qty}`).join(';')];
+    case 'seats':
+      return ['seats', request.seats.join(',')];
   }
 }
 
-const tokenMismatch = () => new DomainError('forbidden-token', { detail: 'payment_token does not match this hold' });
-
-function holdView(holdId: string, eventId: string, hold: HoldRecord, nowMs: number): HoldView {
-  const expiresAtMs = Number(hold.expires_at);
-  const stored = hold.status as HoldStatus;
-  // A past-due hold may wait a moment for its expiry job; readers already see it expired.
-  const status: HoldStatus = stored === 'active' && nowMs >= expiresAtMs ? 'expired' : stored;
-  return {
-    holdId,
-    eventId,
-    qty: Number(hold.qty),
-    requestedQty: Number(hold.requested_qty),
-    status,
-    expiresAt: new Date(expiresAtMs),
-    createdAt: new Date(Number(hold.created_at)),
-    ...(hold.booking_id ? { bookingId: hold.booking_id } : {}),
-  };
-}

@@ -1,11 +1,12 @@
-import type { Metrics } from '../metrics/registry.js';
 import type { RedisClient } from '../redis/client.js';
 import type { KeySpace } from '../redis/keys.js';
 import { ScriptCode, type Scripts } from '../redis/scripts.js';
 import { parseChildId } from './ids.js';
+import type { ScriptEffects } from './script-effects.js';
 
 // Expiring holds: one at a time (the expiry job) and in sweeps over every event (the
-// reconciler, for jobs that were lost). Both are idempotent and safe at any moment.
+// reconciler, for jobs that were lost). Both are idempotent and safe at any moment, and
+// both hand freed seats to waiting lists in the same script.
 
 export type ExpireOutcome =
   | { kind: 'expired' }
@@ -20,21 +21,25 @@ export class HoldExpirer {
     private readonly client: RedisClient,
     private readonly scripts: Scripts,
     private readonly keys: KeySpace,
-    private readonly metrics: Metrics,
+    private readonly effects: ScriptEffects,
+    private readonly retentionMs: number,
   ) {}
 
   async expire(holdId: string): Promise<ExpireOutcome> {
     const id = parseChildId(holdId);
     if (!id) return { kind: 'nothing-to-do' };
-    const reply = await this.scripts.expireHold(this.keys.holdKeys(id.eventId, id.localId), id.localId);
+    const reply = await this.scripts.run('expireHold', this.keys.eventKey(id.eventId), [
+      id.eventId,
+      id.localId,
+      this.retentionMs,
+    ]);
+    await this.effects.apply(id.eventId, reply.effects);
     switch (reply.code) {
       case ScriptCode.Ok:
-        this.metrics.holdsExpired.inc();
-        return { kind: 'expired' };
       case ScriptCode.SeatsAlreadyBack:
         return { kind: 'expired' };
       case ScriptCode.NotDue:
-        return { kind: 'not-due', remainingMs: reply.remainingMs };
+        return { kind: 'not-due', remainingMs: Number(reply.rest[0]) };
       default:
         return { kind: 'nothing-to-do' };
     }
@@ -47,23 +52,26 @@ export class HoldExpirer {
     do {
       const [next, eventIds] = await this.client.sscan(this.keys.eventIndex(), cursor, 'COUNT', EVENT_SCAN_COUNT);
       cursor = next;
-      for (const eventId of eventIds) expired += await this.sweepEvent(eventId);
+      for (const eventId of eventIds) expired += (await this.sweepEvent(eventId)).expired;
     } while (cursor !== '0');
     return expired;
   }
 
-  async sweepEvent(eventId: string): Promise<number> {
-    const eventKeys = this.keys.eventKeys(eventId);
+  /** Expires an event's past-due holds; says when its next hold falls due (null: none). */
+  async sweepEvent(eventId: string): Promise<{ expired: number; nextDueMs: number | null }> {
     let expired = 0;
     for (;;) {
-      const reclaimed = await this.scripts.sweepExpired(eventKeys, SWEEP_BATCH);
-      expired += reclaimed.length;
-      this.metrics.holdsExpired.inc(reclaimed.length);
-      // Seats are back; now flip each record's status so GET /holds and the job agree.
-      await Promise.all(
-        reclaimed.map((localId) => this.scripts.expireHold(this.keys.holdKeys(eventId, localId), localId)),
-      );
-      if (reclaimed.length < SWEEP_BATCH) return expired;
+      const reply = await this.scripts.run('sweepExpired', this.keys.eventKey(eventId), [
+        eventId,
+        SWEEP_BATCH,
+        this.retentionMs,
+      ]);
+      await this.effects.apply(eventId, reply.effects);
+      expired += reply.code;
+      if (reply.code < SWEEP_BATCH) {
+        const next = String(reply.rest[0] ?? '');
+        return { expired, nextDueMs: next === '' ? null : Number(next) };
+      }
     }
   }
 }

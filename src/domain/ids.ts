@@ -38,3 +38,18 @@ export const newPaymentToken = (): string => uuidv4();
 
 /** Only this digest is stored, so a Redis dump does not reveal tokens. */
 export const digestToken = (token: string): string => createHash('sha256').update(token).digest('base64url');
+
+/**
+ * An Admission-Token is `<ticket local id>.<secret>`: the ticket's key comes from the first
+ * part, and the script compares the digest of the whole token with the ticket's.
+ */
+export function parseAdmissionToken(token: string | undefined): { ticketLocalId: string; digest: string } {
+  if (!token) return { ticketLocalId: '', digest: '' };
+  const [ticketLocalId] = token.split('.');
+  if (!ticketLocalId || !/^[0-9a-f-]{36}$/i.test(ticketLocalId)) {
+    // Not one of ours: the gate refuses it like a missing one (when the event has a queue).
+    return { ticketLocalId: 'invalid', digest: digestToken(token) };
+  }
+  return { ticketLocalId, digest: digestToken(token) };
+}
+

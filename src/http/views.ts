@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BookingView, EventView, HoldView } from '../domain/box-office.js';
+import type { BookingView, EventView, HoldView } from '../domain/model.js';
 
 // The JSON shapes of the contract. Times are ISO 8601 UTC; ids are strings. Each shape is a
 // zod schema too, so the OpenAPI document describes exactly what these functions return

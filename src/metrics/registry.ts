@@ -11,7 +11,13 @@ export type HoldRejectReason =
   | 'qty_above_limit'
   | 'invalid_request'
   | 'too_many_holds'
-  | 'rate_limited';
+  | 'rate_limited'
+  | 'seats_unavailable'
+  | 'no_adjacent_seats'
+  | 'waitlist_first'
+  | 'admission_required'
+  | 'admission_in_use'
+  | 'unknown_category_or_seat';
 
 export interface SeatTotals {
   /** seats of all events: available + held + booked, by the seat invariant */
@@ -57,6 +63,31 @@ export class Metrics {
   readonly holdsReleased = new Counter({
     name: 'boxoffice_holds_released_total',
     help: 'Holds released by their holder',
+    registers: [this.registry],
+  });
+  readonly holdsExtended = new Counter({
+    name: 'boxoffice_holds_extended_total',
+    help: 'Hold extensions granted',
+    registers: [this.registry],
+  });
+  readonly bookingsCancelled = new Counter({
+    name: 'boxoffice_bookings_cancelled_total',
+    help: 'Bookings cancelled (seats back on sale)',
+    registers: [this.registry],
+  });
+  readonly waitlistEntries = new Counter({
+    name: 'boxoffice_waitlist_entries_total',
+    help: 'Waiting-list entries created',
+    registers: [this.registry],
+  });
+  readonly waitlistOffers = new Counter({
+    name: 'boxoffice_waitlist_offers_total',
+    help: 'Holds offered to waiting-list entries',
+    registers: [this.registry],
+  });
+  readonly auditEntries = new Counter({
+    name: 'boxoffice_audit_entries_total',
+    help: 'Audit log entries written',
     registers: [this.registry],
   });
   readonly bookings = new Counter({

@@ -2,25 +2,35 @@
 // share the hash tag `{<eventId>}`, so each Lua script touches a single Cluster slot.
 // Lua never builds a key: scripts get all of theirs through KEYS.
 
+/**
+ * Every key of one event. Scripts get only `event`; lua/includes/keys.lua builds the rest
+ * from it the same way (a test checks both agree), so each script stays in the event's slot.
+ */
 export interface EventKeys {
-  /** hash: name, total, available, held, booked, max_per_hold, created_at */
+  /** hash: name, created_at, max_per_hold, cats, sums, and `c:<cid>:<field>` per category */
   event: string;
   /** sorted set: hold id -> expires_at (ms, server time) of every active hold */
   expiries: string;
-  /** hash: hold id -> qty of every active hold; what a reclaim gives back */
-  activeHolds: string;
-}
-
-export interface HoldKeys extends EventKeys {
-  /** hash: the hold record (qty, status, expires_at, token digest, booking) */
-  hold: string;
-}
-
-export interface BookKeys extends HoldKeys {
-  /** string set NX to the booking id: one booking per hold, ever */
-  bookedMarker: string;
-  /** hash: the booking record */
-  booking: string;
+  /** hash: hold id -> its seat lines, of every active hold; what a reclaim gives back */
+  active: string;
+  /** hash: row -> `<cid>,<seats>,<order>` */
+  rows: string;
+  /** hash: row -> status string (one character per seat) */
+  seats: string;
+  /** hash: row -> free seats */
+  rowFree: string;
+  /** hash: row -> longest run of free seats */
+  rowRun: string;
+  /** sorted set (lexical): `<cid>:<join number>:<entry id>` of every waiting entry */
+  waitlist: string;
+  /** stream: the audit log */
+  log: string;
+  /** hash: the admission queue's settings and state */
+  queue: string;
+  /** sorted set: queue tickets in queue order */
+  queueOrder: string;
+  /** sorted set: admission segments */
+  queueAdmissions: string;
 }
 
 /** An event's admission queue (see lua/includes/admission.lua); all in the event's slot. */
@@ -42,20 +52,32 @@ export class KeySpace {
 
   eventKeys(eventId: string): EventKeys {
     const base = this.eventBase(eventId);
-    return { event: `${base}:event`, expiries: `${base}:expiries`, activeHolds: `${base}:active` };
-  }
-
-  holdKeys(eventId: string, holdId: string): HoldKeys {
-    return { ...this.eventKeys(eventId), hold: `${this.eventBase(eventId)}:hold:${holdId}` };
-  }
-
-  bookKeys(eventId: string, holdId: string, bookingId: string): BookKeys {
-    const base = this.eventBase(eventId);
     return {
-      ...this.holdKeys(eventId, holdId),
-      bookedMarker: `${base}:booked:${holdId}`,
-      booking: `${base}:booking:${bookingId}`,
+      event: `${base}:event`,
+      expiries: `${base}:expiries`,
+      active: `${base}:active`,
+      rows: `${base}:rows`,
+      seats: `${base}:seats`,
+      rowFree: `${base}:rowfree`,
+      rowRun: `${base}:rowrun`,
+      waitlist: `${base}:waitlist`,
+      log: `${base}:log`,
+      queue: `${base}:queue`,
+      queueOrder: `${base}:queue:order`,
+      queueAdmissions: `${base}:queue:admissions`,
     };
+  }
+
+  eventKey(eventId: string): string {
+    return `${this.eventBase(eventId)}:event`;
+  }
+
+  holdKey(eventId: string, holdId: string): string {
+    return `${this.eventBase(eventId)}:hold:${holdId}`;
+  }
+
+  bookedMarker(eventId: string, holdId: string): string {
+    return `${this.eventBase(eventId)}:booked:${holdId}`;
   }
 
   bookingKey(eventId: string, bookingId: string): string {
@@ -76,6 +98,14 @@ export class KeySpace {
   /** the client's queue-ticket rate state (HOLD_RATE_LIMIT applies to ticket joins too) */
   clientTicketRate(clientKey: string): string {
     return `${this.prefix}:client:{${clientKey}}:ticket-rate`;
+  }
+
+  entryKey(eventId: string, entryId: string): string {
+    return `${this.eventBase(eventId)}:entry:${entryId}`;
+  }
+
+  ticketKey(eventId: string, ticketId: string): string {
+    return `${this.eventBase(eventId)}:ticket:${ticketId}`;
   }
 
   /** set of every event id; the reconciler and the seat gauges walk it */

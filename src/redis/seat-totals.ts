@@ -19,7 +19,7 @@ export async function readSeatTotals(client: RedisClient, keys: KeySpace): Promi
         const eventKeys = keys.eventKeys(eventId);
         const [counts, activeHolds] = await Promise.all([
           client.hmget(eventKeys.event, 'available', 'held', 'booked', 'total'),
-          client.hlen(eventKeys.activeHolds),
+          client.hlen(eventKeys.active),
         ]);
         return { counts, activeHolds };
       }),

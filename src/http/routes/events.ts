@@ -29,7 +29,7 @@ export function eventRoutes(_settings: HttpSettings): Route[] {
       async handle({ req, res, deps, body }) {
         const clientId = clientIdOf(req, deps.settings.clientIdHeader);
         await respondIdempotently(deps.idempotency, req, res, 'events', body, clientId, async (attempt) => {
-          const event = await deps.boxOffice.createEvent(
+          const { event } = await deps.boxOffice.createEvent(
             { name: body.name, totalSeats: body.total_seats, maxPerHold: body.max_per_hold },
             attempt,
           );

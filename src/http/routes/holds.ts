@@ -40,10 +40,9 @@ export function holdRoutes(settings: HttpSettings): Route[] {
       async handle({ req, res, deps, body, query }) {
         const input = {
           eventId: body.event_id,
-          qty: body.qty,
           // The body's fields win over the FastAPI-style query parameters.
           ttlS: body.ttl ?? (query.hold_ttl !== undefined ? query.hold_ttl * 60 : deps.settings.holdTtlDefaultS),
-          partial: body.partial ?? query.allot_partial ?? false,
+          request: { kind: 'qty' as const, qty: body.qty, partial: body.partial ?? query.allot_partial ?? false, adjacent: true },
         };
         const clientId = clientIdOf(req, deps.settings.clientIdHeader);
         await respondIdempotently(deps.idempotency, req, res, 'holds', input, clientId, async (attempt) => {

@@ -1,0 +1,50 @@
+-- Cancels a booking: its seats go back on sale (to waiting lists first), exactly once.
+-- KEYS[1] event hash
+-- ARGV[1] event id
+-- ARGV[2] booking id (the event-local part)
+-- ARGV[3] payment token digest of the booked hold, '' when an operator cancels
+-- ARGV[4] '1' when an operator (admin token checked by the caller) cancels, else '0'
+-- ARGV[5] how long records outlive their end, ms (for offers made on the way)
+-- Returns {1, effects, booking fields...}   cancelled now
+--         {2, effects, booking fields...}   cancelled before: a replay
+--         {-4, effects}                     booking not found
+--         {-5, effects}                     token does not match
+--@include args
+--@include waitlist
+
+local eventId = nonEmpty(ARGV[1], 'event id')
+local bookingLocalId = nonEmpty(ARGV[2], 'booking id')
+local asAdmin = ARGV[4] == '1'
+if not asAdmin then
+  nonEmpty(ARGV[3], 'token digest')
+end
+local retentionMs = nonNegativeInt(ARGV[5], 'retention')
+
+local ctx = newContext(KEYS[1], eventId)
+local key = ctx.keys.booking(bookingLocalId)
+local booking = readRecord(key)
+if not booking then
+  return {-4, effectsReply(ctx)}
+end
+if not asAdmin then
+  local digest = booking.token
+  if not digest then
+    -- a version-1 booking: the token is on its hold
+    local holdLocal = string.match(booking.hold_id, '%.(.+)$')
+    digest = redis.call('HGET', ctx.keys.hold(holdLocal), 'token')
+  end
+  if digest ~= ARGV[3] then
+    return {-5, effectsReply(ctx)}
+  end
+end
+if booking.status == 'cancelled' then
+  return {2, effectsReply(ctx), unpack(flatten(booking))}
+end
+loadEvent(ctx)
+local bookingId = publicId(ctx, bookingLocalId)
+for _, line in ipairs(decodeLines(booking.lines or booking.qty)) do
+  moveSeats(ctx, line, 'booked', 'available', 'booking.cancelled', booking.hold_id, { 'booking_id', bookingId })
+end
+redis.call('HSET', key, 'status', 'cancelled', 'cancelled_at', ctx.now)
+serveFreed(ctx, retentionMs)
+return {1, effectsReply(ctx), unpack(flatten(readRecord(key)))}

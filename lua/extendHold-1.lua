@@ -1,0 +1,78 @@
+-- Extends an active hold: expires_at becomes now + ttl, never past created_at + the longest
+-- lifetime, never earlier than it is. A refused extension changes nothing.
+-- KEYS[1] event hash
+-- ARGV[1] event id
+-- ARGV[2] hold id (the event-local part)
+-- ARGV[3] payment token digest
+-- ARGV[4] ttl, ms
+-- ARGV[5] most extensions per hold
+-- ARGV[6] longest lifetime of a hold from its created_at, ms
+-- ARGV[7] how long the record outlives its expiry, ms
+-- Returns {1, effects, hold fields...}        extended
+--         {2, effects, hold fields...}        unchanged: now + ttl is not later than expires_at
+--         {-4, effects}                       hold not found
+--         {-5, effects}                       token does not match
+--         {-6, effects, 'expired' | 'released'}  the hold is gone
+--         {-7, effects}                       the hold is booked
+--         {-19, effects, extensions_left}     no extension left, or at the lifetime bound
+--@include args
+--@include waitlist
+
+local eventId = nonEmpty(ARGV[1], 'event id')
+local localId = nonEmpty(ARGV[2], 'hold id')
+local tokenDigest = nonEmpty(ARGV[3], 'token digest')
+local ttlMs = positiveInt(ARGV[4], 'ttl')
+local maxExtensions = nonNegativeInt(ARGV[5], 'max extensions')
+local lifetimeMs = positiveInt(ARGV[6], 'lifetime')
+local retentionMs = nonNegativeInt(ARGV[7], 'retention')
+
+local ctx = newContext(KEYS[1], eventId)
+local key = ctx.keys.hold(localId)
+local hold = readRecord(key)
+if not hold then
+  return {-4, effectsReply(ctx)}
+end
+if hold.token ~= tokenDigest then
+  return {-5, effectsReply(ctx)}
+end
+if hold.status == 'booked' then
+  return {-7, effectsReply(ctx)}
+end
+if hold.status == 'released' or hold.status == 'expired' then
+  return {-6, effectsReply(ctx), hold.status}
+end
+if not holdIsActive(ctx, localId, hold) then
+  -- a hold past its expires_at is never revived: it expires now
+  loadEvent(ctx)
+  expireActiveHold(ctx, localId)
+  redis.call('HSET', key, 'status', 'expired', 'ended_at', ctx.now)
+  if hold.entry and redis.call('HGET', ctx.keys.entry(hold.entry), 'status') == 'offered' then
+    redis.call('HSET', ctx.keys.entry(hold.entry), 'status', 'expired')
+  end
+  serveFreed(ctx, retentionMs)
+  return {-6, effectsReply(ctx), 'expired'}
+end
+
+local expiresAt = tonumber(hold.expires_at)
+local used = tonumber(hold.extensions or 0)
+local wanted = ctx.now + ttlMs
+if wanted <= expiresAt then
+  return {2, effectsReply(ctx), unpack(flatten(hold))}
+end
+local bound = tonumber(hold.created_at) + lifetimeMs
+if used >= maxExtensions or expiresAt >= bound then
+  return {-19, effectsReply(ctx), math.max(0, maxExtensions - used)}
+end
+local newExpiresAt = math.min(wanted, bound)
+redis.call('HSET', key, 'expires_at', newExpiresAt, 'extensions', used + 1)
+redis.call('PEXPIREAT', key, newExpiresAt + retentionMs)
+redis.call('ZADD', ctx.keys.expiries, newExpiresAt, localId)
+if hold.entry then
+  redis.call('HSET', ctx.keys.entry(hold.entry), 'hold_expires_at', newExpiresAt)
+end
+local lines = decodeLines(hold.lines or hold.qty)
+local holdId = publicId(ctx, localId)
+for _, line in ipairs(lines) do
+  logEntry(ctx, 'hold.extended', { 'category_id', line.categoryId, 'qty', line.qty, 'hold_id', holdId, 'expires_at', newExpiresAt })
+end
+return {1, effectsReply(ctx), unpack(flatten(readRecord(key)))}

@@ -1,0 +1,149 @@
+--@include serverTime
+--@include keys
+--@include lines
+--@include event
+--@include log
+--@include move
+-- Holds of one event: creating, ending (released, expired, booked) and reclaiming past-due
+-- ones. Every seat they take or give back goes through moveSeats.
+
+local function newContext(eventKey, eventId)
+  return {
+    keys = eventKeysOf(eventKey),
+    eventId = eventId,
+    now = serverTimeMs(),
+    effects = { expired = 0, logged = 0, offers = {} },
+    freed = {},
+  }
+end
+
+local function publicId(ctx, localId)
+  return ctx.eventId .. '.' .. localId
+end
+
+local function readRecord(key)
+  local flat = redis.call('HGETALL', key)
+  if #flat == 0 then
+    return nil
+  end
+  local record = {}
+  for i = 1, #flat, 2 do
+    record[flat[i]] = flat[i + 1]
+  end
+  return record
+end
+
+-- The hold's lines: stored ones, or a version-1 hold's bare count.
+local function holdLines(hold)
+  return decodeLines(hold.lines or hold.qty)
+end
+
+-- Takes seats for a new hold. h: {localId, lines, qty, requested, seats (sorted list or nil),
+-- ttlMs, tokenDigest, retentionMs, entryId (waiting-list offer) or nil}
+local function createHold(ctx, h)
+  local holdId = publicId(ctx, h.localId)
+  local expiresAt = ctx.now + h.ttlMs
+  local extra = { 'expires_at', expiresAt }
+  if h.entryId then
+    extra[#extra + 1] = 'entry_id'
+    extra[#extra + 1] = publicId(ctx, h.entryId)
+  end
+  for _, line in ipairs(h.lines) do
+    moveSeats(ctx, line, 'available', 'held', 'hold.created', holdId, extra)
+  end
+  local encoded = encodeLines(h.lines)
+  local key = ctx.keys.hold(h.localId)
+  redis.call('HSET', key,
+    'qty', h.qty, 'requested_qty', h.requested, 'lines', encoded, 'status', 'active',
+    'expires_at', expiresAt, 'created_at', ctx.now, 'token', h.tokenDigest, 'extensions', 0)
+  if h.seats and #h.seats > 0 then
+    redis.call('HSET', key, 'seats', table.concat(h.seats, ','))
+  end
+  if h.entryId then
+    redis.call('HSET', key, 'entry', h.entryId)
+  end
+  redis.call('PEXPIREAT', key, expiresAt + h.retentionMs)
+  redis.call('ZADD', ctx.keys.expiries, expiresAt, h.localId)
+  redis.call('HSET', ctx.keys.active, h.localId, encoded)
+  return expiresAt
+end
+
+-- Ends an active hold: its seats go from held to `to` (available or booked). Returns false,
+-- moving nothing, when the hold is no longer counted as active (its seats went back
+-- already), so no seat ever moves twice.
+local function endActiveHold(ctx, localId, to, entryType, extra)
+  local encoded = redis.call('HGET', ctx.keys.active, localId)
+  if not encoded then
+    return false
+  end
+  local holdId = publicId(ctx, localId)
+  for _, line in ipairs(decodeLines(encoded)) do
+    moveSeats(ctx, line, 'held', to, entryType, holdId, extra)
+  end
+  redis.call('HDEL', ctx.keys.active, localId)
+  redis.call('ZREM', ctx.keys.expiries, localId)
+  return true
+end
+
+-- Expires one active hold now (its time is up): seats back, record and waiting-list entry
+-- marked. Returns true when this call gave the seats back.
+local function expireActiveHold(ctx, localId)
+  if not endActiveHold(ctx, localId, 'available', 'hold.expired') then
+    return false
+  end
+  ctx.effects.expired = ctx.effects.expired + 1
+  local key = ctx.keys.hold(localId)
+  local record = redis.call('HMGET', key, 'status', 'entry')
+  if record[1] == 'active' then
+    redis.call('HSET', key, 'status', 'expired', 'ended_at', ctx.now)
+  end
+  if record[2] then
+    local entryKey = ctx.keys.entry(record[2])
+    if redis.call('HGET', entryKey, 'status') == 'offered' then
+      redis.call('HSET', entryKey, 'status', 'expired')
+    end
+  end
+  return true
+end
+
+-- Gives back the seats of at most `batch` past-due holds, oldest first. Returns how many it
+-- expired and whether more are due.
+local function reclaimDue(ctx, batch)
+  local due = redis.call('ZRANGE', ctx.keys.expiries, '-inf', ctx.now, 'BYSCORE', 'LIMIT', 0, batch)
+  for _, localId in ipairs(due) do
+    if not expireActiveHold(ctx, localId) then
+      -- listed as due but no longer active: drop the stale entry
+      redis.call('ZREM', ctx.keys.expiries, localId)
+    end
+  end
+  local moreDue = 0
+  if #due == batch and redis.call('ZCOUNT', ctx.keys.expiries, '-inf', ctx.now) > 0 then
+    moreDue = 1
+  end
+  return #due, moreDue
+end
+
+-- What a hold's record says now: active only while counted as active and not past due.
+local function holdIsActive(ctx, localId, hold)
+  return hold.status == 'active' and ctx.now < tonumber(hold.expires_at)
+    and redis.call('HEXISTS', ctx.keys.active, localId) == 1
+end
+
+-- Effects as a reply member: {expired, logged, offerLocalId, offerExpiresAt, ...}.
+local function effectsReply(ctx)
+  local reply = { ctx.effects.expired, ctx.effects.logged }
+  for _, offer in ipairs(ctx.effects.offers) do
+    reply[#reply + 1] = offer[1]
+    reply[#reply + 1] = offer[2]
+  end
+  return reply
+end
+
+local function flatten(record)
+  local flat = {}
+  for name, value in pairs(record) do
+    flat[#flat + 1] = name
+    flat[#flat + 1] = value
+  end
+  return flat
+end

@@ -1,0 +1,26 @@
+-- Every key of one event, built from its event hash key `<prefix>:{<eventId>}:event`. They
+-- all share the event's hash tag, so whatever a script reaches is in the slot Redis routed
+-- it to; scripts get only the event key because offers and reclaims reach records (holds,
+-- entries) no caller can name in advance. Mirrors src/redis/keys.ts (a test checks both).
+local function eventKeysOf(eventKey)
+  local base = string.sub(eventKey, 1, -7)
+  return {
+    event = eventKey,
+    expiries = base .. ':expiries',
+    active = base .. ':active',
+    rows = base .. ':rows',
+    seats = base .. ':seats',
+    rowFree = base .. ':rowfree',
+    rowRun = base .. ':rowrun',
+    waitlist = base .. ':waitlist',
+    log = base .. ':log',
+    queue = base .. ':queue',
+    queueOrder = base .. ':queue:order',
+    queueAdmissions = base .. ':queue:admissions',
+    hold = function(id) return base .. ':hold:' .. id end,
+    bookedMarker = function(holdId) return base .. ':booked:' .. holdId end,
+    booking = function(id) return base .. ':booking:' .. id end,
+    entry = function(id) return base .. ':entry:' .. id end,
+    ticket = function(id) return base .. ':ticket:' .. id end,
+  }
+end

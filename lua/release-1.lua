@@ -1,0 +1,53 @@
+-- Releases an active hold at its holder's request: seats back now (to waiting lists first).
+-- KEYS[1] event hash
+-- ARGV[1] event id
+-- ARGV[2] hold id (the event-local part)
+-- ARGV[3] payment token digest
+-- ARGV[4] how long records outlive their end, ms (for offers made on the way)
+-- Returns {1, effects, hold fields...}   released now
+--         {2, effects, hold fields...}   released before: a replay
+--         {-4, effects}                  hold not found
+--         {-5, effects}                  token does not match
+--         {-6, effects, 'expired'}       the hold expired first
+--         {-7, effects}                  the hold is booked
+--@include args
+--@include waitlist
+
+local eventId = nonEmpty(ARGV[1], 'event id')
+local localId = nonEmpty(ARGV[2], 'hold id')
+local tokenDigest = nonEmpty(ARGV[3], 'token digest')
+local retentionMs = nonNegativeInt(ARGV[4], 'retention')
+
+local ctx = newContext(KEYS[1], eventId)
+local key = ctx.keys.hold(localId)
+local hold = readRecord(key)
+if not hold then
+  return {-4, effectsReply(ctx)}
+end
+if hold.token ~= tokenDigest then
+  return {-5, effectsReply(ctx)}
+end
+if hold.status == 'booked' then
+  return {-7, effectsReply(ctx)}
+end
+if hold.status == 'released' then
+  return {2, effectsReply(ctx), unpack(flatten(hold))}
+end
+loadEvent(ctx)
+if not holdIsActive(ctx, localId, hold) then
+  -- past due (or already given back by a reclaim): it expires now, never released
+  expireActiveHold(ctx, localId)
+  if hold.status == 'active' then
+    redis.call('HSET', key, 'status', 'expired', 'ended_at', ctx.now)
+  end
+  serveFreed(ctx, retentionMs)
+  return {-6, effectsReply(ctx), 'expired'}
+end
+endActiveHold(ctx, localId, 'available', 'hold.released')
+redis.call('HSET', key, 'status', 'released', 'released_at', ctx.now)
+if hold.entry then
+  -- releasing an offered hold ends its waiting-list entry as left
+  redis.call('HSET', ctx.keys.entry(hold.entry), 'status', 'left')
+end
+serveFreed(ctx, retentionMs)
+return {1, effectsReply(ctx), unpack(flatten(readRecord(key)))}

@@ -1,0 +1,38 @@
+import type { Metrics } from '../metrics/registry.js';
+import type { Effects } from '../redis/scripts.js';
+
+/** Schedules the job that expires a hold when its time is up. */
+export interface ExpiryScheduler {
+  schedule(holdId: string, delayMs: number): Promise<void>;
+}
+
+/**
+ * What every seat-moving script did on the way, turned into metrics and expiry jobs: holds
+ * expired by reclaims, audit entries written, and holds offered to waiting-list entries
+ * (each offer gets its expiry job like any hold; a job lost here is the reconciler's).
+ */
+export class ScriptEffects {
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly expiry: ExpiryScheduler,
+    private readonly onScheduleFailed: (holdId: string, error: unknown) => void,
+  ) {}
+
+  async apply(eventId: string, effects: Effects): Promise<void> {
+    if (effects.expired > 0) this.metrics.holdsExpired.inc(effects.expired);
+    if (effects.logged > 0) this.metrics.auditEntries.inc(effects.logged);
+    if (effects.offers.length === 0) return;
+    this.metrics.waitlistOffers.inc(effects.offers.length);
+    this.metrics.holdsCreated.inc(effects.offers.length);
+    await Promise.all(effects.offers.map((offer) => this.schedule(`${eventId}.${offer.localId}`, offer.expiresAtMs)));
+  }
+
+  /** Schedules a hold's expiry; failures leave the hold to the reconciler. */
+  async schedule(holdId: string, expiresAtMs: number): Promise<void> {
+    try {
+      await this.expiry.schedule(holdId, Math.max(0, expiresAtMs - Date.now()));
+    } catch (error) {
+      this.onScheduleFailed(holdId, error);
+    }
+  }
+}
