@@ -7,7 +7,7 @@
 -- ARGV[3] payment token digest
 -- ARGV[4] ttl, ms
 -- ARGV[5] how long the record outlives its expiry, ms
--- ARGV[6] most past-due holds to reclaim first
+-- ARGV[6] most past-due holds to reclaim first (0: none)
 -- ARGV[7] the service's per-hold seat limit
 -- ARGV[8] '1' when the caller has just reclaimed every past-due hold: decide on the seats
 --         there are now; '0' to refuse with more_due while past-due holds remain
@@ -39,7 +39,7 @@ local localId = nonEmpty(ARGV[2], 'hold id')
 local tokenDigest = nonEmpty(ARGV[3], 'token digest')
 local ttlMs = positiveInt(ARGV[4], 'ttl')
 local retentionMs = nonNegativeInt(ARGV[5], 'retention')
-local batch = positiveInt(ARGV[6], 'reclaim batch')
+local batch = nonNegativeInt(ARGV[6], 'reclaim batch')
 local serviceMax = positiveInt(ARGV[7], 'max qty')
 local afterFullReclaim = ARGV[8] == '1'
 local mode = ARGV[9]

@@ -107,8 +107,11 @@ local function expireActiveHold(ctx, localId)
 end
 
 -- Gives back the seats of at most `batch` past-due holds, oldest first. Returns how many it
--- expired and whether more are due.
+-- expired and whether more are due (1/0). A batch of 0 reclaims nothing.
 local function reclaimDue(ctx, batch)
+  if batch == 0 then
+    return 0, 0
+  end
   local due = redis.call('ZRANGE', ctx.keys.expiries, '-inf', ctx.now, 'BYSCORE', 'LIMIT', 0, batch)
   for _, localId in ipairs(due) do
     if not expireActiveHold(ctx, localId) then

@@ -402,7 +402,7 @@ function scaleOutSuite(backend: Backend) {
       );
       const storedStatus = (holdId: string) => {
         const id = parseChildId(holdId)!;
-        return redis.hget(keys.holdKeys(id.eventId, id.localId).hold, 'status');
+        return redis.hget(keys.holdKey(id.eventId, id.localId), 'status');
       };
       // The worker flips every record (the reconciler is off); 1 s ttl + a generous margin.
       await eventually(
@@ -443,7 +443,7 @@ function scaleOutSuite(backend: Backend) {
       await eventually(
         async () => {
           await apps[2]!.service.expirer.sweepAll();
-          expect(await redis.hget(keys.holdKeys(id.eventId, id.localId).hold, 'status')).to.equal('expired');
+          expect(await redis.hget(keys.holdKey(id.eventId, id.localId), 'status')).to.equal('expired');
         },
         { timeoutMs: 15_000, intervalMs: 200 },
       );

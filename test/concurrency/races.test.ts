@@ -283,7 +283,7 @@ describe('races', () => {
           const statuses = await Promise.all(
             leftToExpire.map((outcome) => {
               const id = parseChildId(outcome.holdId)!;
-              return redis.hget(keys.holdKeys(id.eventId, id.localId).hold, 'status');
+              return redis.hget(keys.holdKey(id.eventId, id.localId), 'status');
             }),
           );
           expect(statuses.filter((status) => status !== 'expired'), 'holds not yet expired').to.deep.equal([]);

@@ -84,7 +84,7 @@ describe('an instance crashes with active holds (two processes, one Redis)', fun
 
   const holdKey = (prefix: string, holdId: string) => {
     const id = parseChildId(holdId)!;
-    return new KeySpace(prefix).holdKeys(id.eventId, id.localId).hold;
+    return new KeySpace(prefix).holdKey(id.eventId, id.localId);
   };
 
   async function rawCounts(prefix: string, eventId: string) {

@@ -178,7 +178,7 @@ class ExpireCommand implements Cmd {
     const keys = new KeySpace(r.app.prefix);
     for (const hold of short) {
       const id = parseChildId(hold.holdId)!;
-      const key = keys.holdKeys(id.eventId, id.localId).hold;
+      const key = keys.holdKey(id.eventId, id.localId);
       await eventually(
         async () => {
           const status = await r.redis.hget(key, 'status');

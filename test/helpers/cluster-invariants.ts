@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { Cluster, type Redis } from 'ioredis';
+import { decodeLines } from '../../src/domain/records.js';
 import { KeySpace } from '../../src/redis/keys.js';
 import type { Api } from './api.js';
 import type { InvariantReport } from './invariants.js';
@@ -44,7 +45,7 @@ export async function assertClusterInvariants(
   expect(available + held + booked, 'available + held + booked == total').to.equal(total);
 
   const keys = new KeySpace(prefix).eventKeys(eventId);
-  const activeQty = Object.values(await cluster.hgetall(keys.activeHolds)).reduce((sum, qty) => sum + Number(qty), 0);
+  const activeQty = Object.values(await cluster.hgetall(keys.active)).reduce((sum, lines) => sum + decodeLines(lines).reduce((s, line) => s + line.qty, 0), 0);
   const bookingKeys = await scanMasters(cluster, `${prefix}:{${eventId}}:booking:*`);
   const bookings = await Promise.all(bookingKeys.map((key) => cluster.hmget(key, 'qty', 'hold_id')));
   const bookedSum = bookings.reduce((sum, [qty]) => sum + Number(qty), 0);

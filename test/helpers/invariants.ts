@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
+import { decodeLines } from '../../src/domain/records.js';
 import { KeySpace } from '../../src/redis/keys.js';
 import type { Api } from './api.js';
 
@@ -29,7 +30,7 @@ export async function assertInvariants(
   const redis = new Redis(redisUrl);
   try {
     const keys = new KeySpace(prefix).eventKeys(eventId);
-    const activeQty = Object.values(await redis.hgetall(keys.activeHolds)).reduce((sum, qty) => sum + Number(qty), 0);
+    const activeQty = Object.values(await redis.hgetall(keys.active)).reduce((sum, lines) => sum + decodeLines(lines).reduce((s, line) => s + line.qty, 0), 0);
     const bookingKeys = await scanAll(redis, `${prefix}:{${eventId}}:booking:*`);
     const bookingQty = await Promise.all(bookingKeys.map((key) => redis.hget(key, 'qty')));
     const bookedSum = bookingQty.reduce((sum, qty) => sum + Number(qty), 0);

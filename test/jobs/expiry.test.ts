@@ -51,10 +51,10 @@ describe('hold expiry', () => {
   const holdKeysOf = (app: TestService, holdId: string) => {
     const id = parseChildId(holdId);
     if (!id) throw new Error(`not a hold id: ${holdId}`);
-    return new KeySpace(app.prefix).holdKeys(id.eventId, id.localId);
+    return new KeySpace(app.prefix).holdKey(id.eventId, id.localId);
   };
 
-  const storedStatus = (app: TestService, holdId: string) => redis.hget(holdKeysOf(app, holdId).hold, 'status');
+  const storedStatus = (app: TestService, holdId: string) => redis.hget(holdKeysOf(app, holdId), 'status');
 
   /** The event's stored counts, read raw: no snapshot, so nothing is reclaimed by reading. */
   async function rawCounts(app: TestService, eventId: string) {
@@ -105,7 +105,7 @@ describe('hold expiry', () => {
    * "expired"; returns how long after expires_at that was first seen.
    */
   async function lateness(app: TestService, holdId: string, expiresAtMs: number): Promise<number> {
-    const key = holdKeysOf(app, holdId).hold;
+    const key = holdKeysOf(app, holdId);
     const seenAt = await eventually(
       async () => {
         const replies = (await redis.multi().hget(key, 'status').time().exec()) ?? [];
@@ -199,7 +199,7 @@ describe('hold expiry', () => {
 
     const countsBefore = await rawCounts(app, eventId);
     expect(countsBefore).to.deep.equal({ available: 4, held: 0, booked: 2 });
-    const recordBefore = await redis.hgetall(holdKeysOf(app, booked.holdId).hold);
+    const recordBefore = await redis.hgetall(holdKeysOf(app, booked.holdId));
     const expiredBefore = await expiredCounter(app.api);
 
     // both jobs run (and, done, are deleted)
@@ -214,7 +214,7 @@ describe('hold expiry', () => {
     expect(await serverTimeMs()).to.be.at.least(booked.expiresAtMs);
 
     expect(await rawCounts(app, eventId)).to.deep.equal(countsBefore);
-    expect(await redis.hgetall(holdKeysOf(app, booked.holdId).hold)).to.deep.equal(recordBefore);
+    expect(await redis.hgetall(holdKeysOf(app, booked.holdId))).to.deep.equal(recordBefore);
     expect(await storedStatus(app, booked.holdId)).to.equal('booked');
     expect(await storedStatus(app, released.holdId)).to.equal('released');
     expect(await expiredCounter(app.api)).to.equal(expiredBefore);
@@ -266,19 +266,13 @@ describe('hold expiry', () => {
     const replies = await Promise.all(
       Array.from({ length: count }, () => {
         const localId = randomUUID();
-        return scripts.hold(keys.holdKeys(eventId, localId), {
-          holdId: localId,
-          qty: 1,
-          partial: false,
-          ttlMs: 1_000,
-          tokenDigest: 'unused',
-          recordRetentionMs: 60_000,
-          reclaimBatch: 0,
-          serviceMaxQty: 1,
-        });
+        // event, hold, token digest, ttl, retention, reclaim batch, max qty, after full reclaim, mode, spec, admission
+        return scripts.run('hold', keys.eventKey(eventId), [
+          eventId, localId, 'unused', 1_000, 60_000, 0, 1, '0', 'qty', '|1|0|1', '', '',
+        ]);
       }),
     );
-    const expiries = replies.map((reply) => (reply.code === ScriptCode.Ok ? reply.expiresAtMs : Number.NaN));
+    const expiries = replies.map((reply) => (reply.code === ScriptCode.Ok ? Number(reply.rest[1]) : Number.NaN));
     expect(expiries.filter(Number.isNaN), 'every seed hold made').to.deep.equal([]);
     await untilServerTime(Math.max(...expiries));
     expect(await rawCounts(app, eventId), 'nothing reclaimed yet').to.deep.equal({ available: 0, held: count, booked: 0 });
