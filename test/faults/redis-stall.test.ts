@@ -71,7 +71,7 @@ describe('Redis stalls after doing the work (replies held back)', function () {
   const committed = (check: () => Promise<unknown>) => eventually(check, { timeoutMs: 3_000, intervalMs: 20 });
 
   const activeHolds = async (prefix: string, eventId: string) =>
-    redis.hlen(new KeySpace(prefix).eventKeys(eventId).activeHolds);
+    redis.hlen(new KeySpace(prefix).eventKeys(eventId).active);
 
   describe('POST /holds with an Idempotency-Key whose hold committed but whose reply was lost', () => {
     let app: TestService;
