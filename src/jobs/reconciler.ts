@@ -101,8 +101,8 @@ async function sweepIndexed(
 ): Promise<number> {
   await options.dueIndex.park(entry.eventId);
   try {
-    const expired = await options.expirer.sweepEvent(entry.eventId);
-    await options.dueIndex.settle(entry.eventId, await options.nextExpiry(entry.eventId));
+    const { expired, nextDueMs } = await options.expirer.sweepEvent(entry.eventId);
+    await options.dueIndex.settle(entry.eventId, nextDueMs);
     return expired;
   } catch (error) {
     await options.dueIndex.restore(entry.eventId, entry.score).catch(() => undefined);
@@ -117,10 +117,10 @@ export async function fullWalk(options: Pick<ReconcilerOptions, 'expirer' | 'due
     for (let i = 0; i < page.length; i += SWEEP_CONCURRENCY) {
       const counts = await Promise.all(
         page.slice(i, i + SWEEP_CONCURRENCY).map(async (eventId) => {
-          const count = await options.expirer.sweepEvent(eventId);
+          const { expired, nextDueMs } = await options.expirer.sweepEvent(eventId);
           // Only ever earlier, or a parked entry removed: a sweep settling it meanwhile is not disturbed.
-          await options.dueIndex.settle(eventId, await options.nextExpiry(eventId));
-          return count;
+          await options.dueIndex.settle(eventId, nextDueMs);
+          return expired;
         }),
       );
       expired += counts.reduce((sum, count) => sum + count, 0);
