@@ -6,10 +6,12 @@
 -- Returns {1}                   allowed
 --         {-12, retry_after_ms} refused; allowed again after that long
 --@include serverTime
+--@include args
 
 local now = serverTimeMs()
-local window = tonumber(ARGV[2])
-local interval = window / tonumber(ARGV[1])
+local limit = positiveInt(ARGV[1], 'limit')
+local window = positiveInt(ARGV[2], 'window')
+local interval = window / limit
 local tat = tonumber(redis.call('GET', KEYS[1])) or now
 if tat < now then
   tat = now
