@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { BoxOffice } from '../domain/box-office.js';
 import type { IdempotencyStore } from '../domain/idempotency.js';
+import type { QueueSettings, QueueView, TicketView } from '../domain/model.js';
 import type { Limits } from './schemas.js';
 
 export interface HttpSettings extends Limits {
@@ -24,9 +25,19 @@ export const httpSettingsOf = (config: Config): HttpSettings => ({
   clientIdHeader: config.CLIENT_ID_HEADER,
 });
 
+/** The admission queue's operations the HTTP layer calls (src/domain/admission-queue.ts). */
+export interface AdmissionQueueApi {
+  putQueue(eventId: string, settings: QueueSettings): Promise<QueueView>;
+  getQueue(eventId: string): Promise<QueueView>;
+  deleteQueue(eventId: string): Promise<void>;
+  joinQueue(eventId: string, clientId?: string): Promise<{ ticket: TicketView; ticketToken: string }>;
+  getTicket(ticketId: string): Promise<TicketView>;
+}
+
 /** What the HTTP layer needs from the rest of the service. */
 export interface HttpDeps {
   boxOffice: BoxOffice;
+  admissionQueue: AdmissionQueueApi;
   idempotency: IdempotencyStore;
   settings: HttpSettings;
 }

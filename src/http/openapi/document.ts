@@ -5,7 +5,20 @@ import packageJson from '../../../package.json' with { type: 'json' };
 import type { HttpSettings } from '../deps.js';
 import type { Route } from '../route-table.js';
 import { routeTable } from '../routes/index.js';
-import { bookingSchema, eventCreatedSchema, eventSchema, holdCreatedSchema, holdSchema } from '../views.js';
+import {
+  auditPageSchema,
+  bookingSchema,
+  entryCreatedSchema,
+  entrySchema,
+  eventCreatedSchema,
+  eventSchema,
+  holdCreatedSchema,
+  holdSchema,
+  queueSchema,
+  seatMapSchema,
+  ticketCreatedSchema,
+  ticketSchema,
+} from '../views.js';
 import { flatOrWrapped, idempotencyKeyHeader, idParam, replayedHeader } from './parts.js';
 import { problemComponents, problemResponse, problemResponses } from './problems.js';
 
@@ -112,9 +125,11 @@ export function buildOpenApiDocument(settings: HttpSettings): oas31.OpenAPIObjec
       title: 'Box Office',
       version: packageJson.version,
       description:
-        'Sells tickets: create an event, hold seats for a while, book the hold with its payment token.\n\n' +
-        'Every request body may be sent flat (`{"name":…}`) or wrapped the way the Rails seed sends it ' +
-        '(`{"event":{…}}`, `{"hold":{…}}`, `{"booking":{…}}`). Ids are strings in responses; a request may send ' +
+        'Sells tickets: create an event of general-admission or seated categories, hold seats for a while, ' +
+        'book the hold with its payment token; extend holds, cancel bookings, wait on a waiting list, read the ' +
+        'audit log, and put a hot on-sale behind an admission queue.\n\n' +
+        'Every request body may be sent flat (`{"name":…}`) or wrapped (Rails-style: `{"event":{…}}`, ' +
+        '`{"hold":{…}}`, `{"booking":{…}}`, `{"entry":{…}}`, `{"queue":{…}}`). Ids are strings in responses; a request may send ' +
         'an id as a string or a number. Times are ISO 8601 UTC. Errors are `application/problem+json` ' +
         '(RFC 9457); each problem type is a schema below. An unknown path answers `NoRoute` (404), a known ' +
         'path with another method `MethodNotAllowed` (405, with `Allow`).',
@@ -123,6 +138,8 @@ export function buildOpenApiDocument(settings: HttpSettings): oas31.OpenAPIObjec
       { name: 'Events' },
       { name: 'Holds' },
       { name: 'Bookings' },
+      { name: 'Waiting list', description: 'Seats that come back to a category go to its waiting entries first, in join order' },
+      { name: 'Admission queue', description: 'A waiting room in front of a hot on-sale: holds need an admitted ticket' },
       { name: 'Operations', description: 'For load balancers and Prometheus; no token needed' },
       { name: 'Documentation' },
     ],
@@ -134,6 +151,13 @@ export function buildOpenApiDocument(settings: HttpSettings): oas31.OpenAPIObjec
         HoldCreated: holdCreatedSchema,
         Hold: holdSchema,
         Booking: bookingSchema,
+        SeatMap: seatMapSchema,
+        WaitlistEntryCreated: entryCreatedSchema,
+        WaitlistEntry: entrySchema,
+        AuditPage: auditPageSchema,
+        Queue: queueSchema,
+        QueueTicketCreated: ticketCreatedSchema,
+        QueueTicket: ticketSchema,
         ...problemComponents,
       },
       responses: {

@@ -17,15 +17,32 @@ const fieldErrors = z
  * raises the error; the conformance tests compare real answers with these shapes.
  */
 const extensionsByCode: Partial<Record<ProblemCode, z.ZodRawShape>> = {
-  'invalid-request': { errors: fieldErrors },
+  'invalid-request': {
+    errors: fieldErrors,
+    unknown_seats: z.array(z.string()).optional().meta({ description: 'seat ids the event does not have' }),
+  },
   'qty-above-limit': {
     errors: fieldErrors,
     max_per_hold: z.number().int().min(1).meta({ description: "the event's limit" }),
   },
   'not-enough-seats': {
-    available: z.number().int().nonnegative(),
-    requested_qty: z.number().int().min(1),
+    available: z.number().int().nonnegative().optional().meta({ description: 'for a qty hold: the seats left' }),
+    requested_qty: z.number().int().min(1).optional(),
+    shortfall: z
+      .array(z.object({ category_id: z.string(), requested: z.number().int().min(1), available: z.number().int().nonnegative() }))
+      .min(1)
+      .optional()
+      .meta({ description: 'for an items hold: every short category' }),
   },
+  'no-adjacent-seats': {
+    available: z.number().int().nonnegative().optional(),
+    requested_qty: z.number().int().min(1).optional(),
+  },
+  'seats-unavailable': {
+    unavailable: z.array(z.string()).min(1).meta({ description: 'every asked-for seat that is held or booked' }),
+  },
+  'waitlist-first': { category_id: z.string().optional() },
+  'extension-refused': { extensions_left: z.number().int().nonnegative() },
   'hold-gone': { hold_status: z.enum(['expired', 'released']) },
 };
 

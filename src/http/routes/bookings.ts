@@ -1,8 +1,11 @@
+import { z } from 'zod';
+import type { CancelAuthority } from '../../domain/model.js';
 import { clientIdOf } from '../client-id.js';
 import type { HttpSettings } from '../deps.js';
 import { clientIdHeaderOf, location } from '../openapi/parts.js';
-import { defineRoute, type Route } from '../route-table.js';
-import { bookBody } from '../schemas.js';
+import { defineRoute, hasAdminBearer, requireAdmin, type Route } from '../route-table.js';
+import { bookBody, cancelBody } from '../schemas.js';
+import { paymentTokenHeader, tokenOf } from './holds.js';
 import { bookingJson, bookingSchema } from '../views.js';
 
 export function bookingRoutes(settings: HttpSettings): Route[] {
@@ -47,5 +50,49 @@ export function bookingRoutes(settings: HttpSettings): Route[] {
         res.json(bookingJson(await deps.boxOffice.getBooking(params.bookingId!)));
       },
     }),
+    defineRoute({
+      method: 'post',
+      path: '/bookings/{booking_id}/cancel',
+      operationId: 'cancelBooking',
+      tags: ['Bookings'],
+      summary: 'Cancel a booking: its seats go back on sale (or to the waiting list), exactly once',
+      description:
+        "Authorised by the hold's payment token (body or `Payment-Token` header) or by " +
+        '`Authorization: Bearer <ADMIN_TOKEN>` when one is configured. Cancelling again answers the same 200.',
+      headers: {
+        'Payment-Token': paymentTokenHeader,
+        ...(settings.adminToken !== undefined
+          ? { Authorization: z.string().optional().meta({ description: 'Bearer <ADMIN_TOKEN>: an operator cancels' }) }
+          : {}),
+      },
+      body: {
+        schema: cancelBody,
+        wrapper: 'booking',
+        required: false,
+        examples: { flat: { payment_token: 'PAYMENT_TOKEN' }, rails: { booking: { payment_token: 'PAYMENT_TOKEN' } } },
+      },
+      responses: { '200': { description: 'The booking, now cancelled', schema: bookingSchema } },
+      problems: ['invalid-request', ...(settings.adminToken !== undefined ? (['unauthorized'] as const) : []), 'forbidden-token', 'not-found'],
+      problemHeaders: settings.adminToken !== undefined ? { 401: { 'WWW-Authenticate': z.string() } } : {},
+      async handle({ req, res, deps, params, body }) {
+        res.json(bookingJson(await deps.boxOffice.cancelBooking(params.bookingId!, authorityOf(req, deps.settings.adminToken, body))));
+      },
+    }),
   ];
+}
+
+/**
+ * An operator's bearer (when ADMIN_TOKEN is set) or the holder's payment token. A bearer that
+ * is not the admin token is a 401 even beside a good payment token: it says who is asking.
+ */
+function authorityOf(
+  req: Parameters<typeof hasAdminBearer>[0],
+  adminToken: string | undefined,
+  body: z.output<typeof cancelBody>,
+): CancelAuthority {
+  if (adminToken !== undefined && req.get('Authorization') !== undefined) {
+    requireAdmin(req, adminToken);
+    return { admin: true };
+  }
+  return { paymentToken: tokenOf('payment_token', body.payment_token, req.get('Payment-Token')) };
 }

@@ -1,10 +1,23 @@
-import { clientIdOf } from '../client-id.js';
+import { z } from 'zod';
+import type { CategoryInput } from '../../domain/model.js';
+import { idempotently } from '../attempt.js';
 import type { HttpSettings } from '../deps.js';
-import { respondIdempotently } from '../idempotent.js';
 import { location } from '../openapi/parts.js';
 import { defineRoute, type Route } from '../route-table.js';
-import { createEventBody } from '../schemas.js';
-import { eventCreatedJson, eventCreatedSchema, eventJson, eventSchema } from '../views.js';
+import { createEventBody, LOG_PAGE, logQuery } from '../schemas.js';
+import { auditPageJson, auditPageSchema, eventCreatedJson, eventCreatedSchema, eventJson, eventSchema, seatMapJson, seatMapSchema } from '../views.js';
+
+/** Seat maps are long: POST /events takes up to 1 MiB, every other body 16 KiB. */
+export const CREATE_EVENT_BODY_BYTES = 1024 * 1024;
+
+const seatsQuery = z.object({
+  category_id: z
+    .string()
+    .min(1)
+    .max(32)
+    .optional()
+    .meta({ description: 'only the rows of this category (404 when the event has no such category)' }),
+});
 
 export function eventRoutes(_settings: HttpSettings): Route[] {
   return [
@@ -13,24 +26,35 @@ export function eventRoutes(_settings: HttpSettings): Route[] {
       path: '/events',
       operationId: 'createEvent',
       tags: ['Events'],
-      summary: 'Create an event',
+      summary: 'Create an event: one general category of total_seats, or categories (general or seated)',
       admin: true,
       idempotent: true,
+      bodyLimit: CREATE_EVENT_BODY_BYTES,
       body: {
         schema: createEventBody,
         wrapper: 'event',
         examples: {
           flat: { name: 'Concert', total_seats: 100 },
           rails: { event: { name: 'Demo', total_seats: 5, max_per_hold: 4 } },
+          categories: {
+            name: 'Theatre',
+            categories: [
+              { category_id: 'stalls', name: 'Stalls', rows: [{ row: 'A', seats: 20 }, { row: 'B', seats: 22 }] },
+              { category_id: 'standing', capacity: 300 },
+            ],
+          },
         },
       },
       responses: { '201': { description: 'The event', schema: eventCreatedSchema, headers: { Location: location } } },
       problems: ['invalid-request'],
       async handle({ req, res, deps, body }) {
-        const clientId = clientIdOf(req, deps.settings.clientIdHeader);
-        await respondIdempotently(deps.idempotency, req, res, 'events', body, clientId, async (attempt) => {
+        await idempotently(deps, req, res, 'events', body, async (attempt) => {
           const { event } = await deps.boxOffice.createEvent(
-            { name: body.name, totalSeats: body.total_seats, maxPerHold: body.max_per_hold },
+            {
+              name: body.name,
+              maxPerHold: body.max_per_hold,
+              ...(body.categories ? { categories: body.categories.map(categoryInput) } : { totalSeats: body.total_seats }),
+            },
             attempt,
           );
           return {
@@ -46,12 +70,54 @@ export function eventRoutes(_settings: HttpSettings): Route[] {
       path: '/events/{event_id}',
       operationId: 'getEvent',
       tags: ['Events'],
-      summary: 'Seat counts of an event, as one consistent snapshot',
+      summary: 'Seat counts of an event and of each category, as one consistent snapshot',
       responses: { '200': { description: 'The event', schema: eventSchema } },
       problems: ['not-found'],
       async handle({ res, deps, params }) {
         res.json(eventJson(await deps.boxOffice.getEvent(params.eventId!)));
       },
     }),
+    defineRoute({
+      method: 'get',
+      path: '/events/{event_id}/seats',
+      operationId: 'getSeats',
+      tags: ['Events'],
+      summary: 'The seat map: one status string per row of the seated categories',
+      description: '`status` has one character per seat, seat 1 first: `A` available, `H` held, `B` booked.',
+      query: seatsQuery,
+      responses: { '200': { description: 'The rows, in their order', schema: seatMapSchema } },
+      problems: ['invalid-request', 'not-found'],
+      async handle({ res, deps, params, query }) {
+        const eventId = params.eventId!;
+        res.json(seatMapJson(eventId, await deps.boxOffice.getSeats(eventId, query.category_id)));
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/events/{event_id}/log',
+      operationId: 'readLog',
+      tags: ['Events'],
+      summary: 'The audit log of every seat movement of the event, oldest first',
+      description:
+        'Page on with `after` = the previous page\'s `next`: a reader that keeps asking sees every later entry once.',
+      admin: true,
+      query: logQuery,
+      responses: { '200': { description: 'A page of the log', schema: auditPageSchema } },
+      problems: ['invalid-request', 'not-found'],
+      async handle({ res, deps, params, query }) {
+        const eventId = params.eventId!;
+        const page = await deps.boxOffice.readLog(eventId, query.after, query.limit ?? LOG_PAGE.defaultLimit);
+        res.json(auditPageJson(eventId, page));
+      },
+    }),
   ];
 }
+
+type CategoryBody = NonNullable<z.output<typeof createEventBody>['categories']>[number];
+
+const categoryInput = (category: CategoryBody): CategoryInput => ({
+  categoryId: category.category_id,
+  ...(category.name !== undefined ? { name: category.name } : {}),
+  ...(category.capacity !== undefined ? { capacity: category.capacity } : {}),
+  ...(category.rows ? { rows: category.rows.map((row) => ({ row: row.row, seats: row.seats })) } : {}),
+});

@@ -1,13 +1,49 @@
 import { z } from 'zod';
+import { DomainError } from '../../domain/errors.js';
+import type { NewHold, SeatRequest } from '../../domain/model.js';
+import { idempotently } from '../attempt.js';
 import { clientIdOf } from '../client-id.js';
 import type { HttpSettings } from '../deps.js';
-import { respondIdempotently } from '../idempotent.js';
 import { clientIdHeaderOf, location } from '../openapi/parts.js';
 import { defineRoute, type Route } from '../route-table.js';
-import { holdBody, holdQuery, parseInput, releaseBody } from '../schemas.js';
+import { extendBody, holdBody, holdQuery, parseInput, releaseBody, requiredToken } from '../schemas.js';
 import { holdCreatedJson, holdCreatedSchema, holdJson, holdSchema } from '../views.js';
 
-const paymentTokenHeader = z.string().optional().meta({ description: "the hold's payment_token, if not in the body" });
+export const paymentTokenHeader = z.string().optional().meta({ description: "the hold's payment_token, if not in the body" });
+
+export const admissionTokenHeader = z
+  .string()
+  .optional()
+  .meta({ description: 'the ticket_token of an admitted queue ticket: needed while the event is behind a queue' });
+
+/** A token from the body or, failing that, from its header; 422 naming the field when neither has it. */
+export function tokenOf(field: string, fromBody: string | undefined, fromHeader: string | undefined): string {
+  return parseInput(requiredToken(field), { [field]: fromBody ?? fromHeader })[field] as string;
+}
+
+type HoldBody = z.output<ReturnType<typeof holdBody>>;
+type HoldQuery = z.output<ReturnType<typeof holdQuery>>;
+
+/** The seats a hold asks for; the body's fields win over the FastAPI-style query parameters. */
+function seatRequestOf(body: HoldBody, query: HoldQuery): SeatRequest {
+  if (body.qty !== undefined) {
+    return {
+      kind: 'qty',
+      qty: body.qty,
+      ...(body.category_id !== undefined ? { categoryId: body.category_id } : {}),
+      partial: body.partial ?? query.allot_partial ?? false,
+      adjacent: body.adjacent ?? true,
+    };
+  }
+  if (query.allot_partial !== undefined) {
+    throw new DomainError('invalid-request', {
+      detail: 'allot_partial belongs to qty alone',
+      errors: [{ field: 'allot_partial', message: 'belongs to qty alone' }],
+    });
+  }
+  if (body.items) return { kind: 'items', items: body.items.map((item) => ({ categoryId: item.category_id, qty: item.qty })) };
+  return { kind: 'seats', seats: body.seats! };
+}
 
 export function holdRoutes(settings: HttpSettings): Route[] {
   return [
@@ -16,37 +52,63 @@ export function holdRoutes(settings: HttpSettings): Route[] {
       path: '/holds',
       operationId: 'createHold',
       tags: ['Holds'],
-      summary: 'Hold seats for a while',
+      summary: 'Hold seats for a while: qty of one category, items of several, or named seats',
       description:
-        "Body fields win over the FastAPI-style query parameters. With `partial` and fewer seats left than " +
-        'asked for, the hold takes all that are left (`qty < requested_qty`). The `payment_token` is shown only here.',
+        'Exactly one of `qty`, `items` and `seats`. Body fields win over the FastAPI-style query parameters. ' +
+        'With `partial` and fewer seats left than asked for, the hold takes all that are left ' +
+        '(`qty < requested_qty`). The `payment_token` is shown only here.',
       idempotent: true,
       query: holdQuery(settings),
-      headers: clientIdHeaderOf(settings),
+      headers: { 'Admission-Token': admissionTokenHeader, ...clientIdHeaderOf(settings) },
       body: {
         schema: holdBody(settings),
         wrapper: 'hold',
         examples: {
           flat: { event_id: 'EVENT_ID', qty: 2, ttl: 300 },
           rails: { hold: { event_id: 'EVENT_ID', qty: 2, partial: true } },
+          bestAvailable: { event_id: 'EVENT_ID', qty: 2, category_id: 'stalls', adjacent: true },
+          items: { event_id: 'EVENT_ID', items: [{ category_id: 'stalls', qty: 2 }, { category_id: 'standing', qty: 1 }] },
+          seats: { event_id: 'EVENT_ID', seats: ['A12', 'A13'] },
         },
       },
       responses: {
         '201': { description: 'The hold, with its payment token', schema: holdCreatedSchema, headers: { Location: location } },
       },
-      problems: ['invalid-request', 'qty-above-limit', 'not-found', 'not-enough-seats', 'too-many-holds', 'rate-limited'],
+      problems: [
+        'invalid-request',
+        'qty-above-limit',
+        'admission-required',
+        'not-found',
+        'not-enough-seats',
+        'no-adjacent-seats',
+        'seats-unavailable',
+        'waitlist-first',
+        'admission-in-use',
+        'too-many-holds',
+        'rate-limited',
+      ],
       // A hold request whose fields do not validate is a rejected hold too.
       onInvalid: (deps) => deps.metrics.holdsRejected.inc({ reason: 'invalid_request' }),
       async handle({ req, res, deps, body, query }) {
-        const input = {
+        let request: SeatRequest;
+        try {
+          request = seatRequestOf(body, query);
+        } catch (error) {
+          deps.metrics.holdsRejected.inc({ reason: 'invalid_request' });
+          throw error;
+        }
+        const input: NewHold = {
           eventId: body.event_id,
-          // The body's fields win over the FastAPI-style query parameters.
           ttlS: body.ttl ?? (query.hold_ttl !== undefined ? query.hold_ttl * 60 : deps.settings.holdTtlDefaultS),
-          request: { kind: 'qty' as const, qty: body.qty, partial: body.partial ?? query.allot_partial ?? false, adjacent: true },
+          request,
         };
-        const clientId = clientIdOf(req, deps.settings.clientIdHeader);
-        await respondIdempotently(deps.idempotency, req, res, 'holds', input, clientId, async (attempt) => {
-          const { hold, paymentToken } = await deps.boxOffice.createHold(input, attempt);
+        const admissionToken = req.get('Admission-Token');
+        // The token is not part of what a retry must repeat: it proves the right to hold, not what is held.
+        await idempotently(deps, req, res, 'holds', input, async (attempt) => {
+          const { hold, paymentToken } = await deps.boxOffice.createHold(
+            { ...input, ...(admissionToken ? { admissionToken } : {}) },
+            attempt,
+          );
           return {
             status: 201,
             body: holdCreatedJson(hold, paymentToken),
@@ -72,7 +134,7 @@ export function holdRoutes(settings: HttpSettings): Route[] {
       path: '/holds/{hold_id}',
       operationId: 'releaseHold',
       tags: ['Holds'],
-      summary: 'Release an active hold: its seats go back on sale',
+      summary: 'Release an active hold: its seats go back on sale (or to the waiting list)',
       description: 'The payment token comes in the body or in the `Payment-Token` header. Releasing again answers the same 200.',
       headers: { 'Payment-Token': paymentTokenHeader, ...clientIdHeaderOf(settings) },
       body: {
@@ -84,9 +146,33 @@ export function holdRoutes(settings: HttpSettings): Route[] {
       responses: { '200': { description: 'The hold, now released', schema: holdSchema } },
       problems: ['invalid-request', 'forbidden-token', 'not-found', 'hold-booked', 'hold-gone'],
       async handle({ req, res, deps, params, body }) {
-        const token = parseInput(releaseBody.required(), { payment_token: body.payment_token ?? req.get('Payment-Token') });
+        const token = tokenOf('payment_token', body.payment_token, req.get('Payment-Token'));
         const client = clientIdOf(req, deps.settings.clientIdHeader);
-        res.json(holdJson(await deps.boxOffice.releaseHold(params.holdId!, token.payment_token, client)));
+        res.json(holdJson(await deps.boxOffice.releaseHold(params.holdId!, token, client)));
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/holds/{hold_id}/extend',
+      operationId: 'extendHold',
+      tags: ['Holds'],
+      summary: 'Extend an active hold: expires_at becomes now + ttl, within the hold\'s longest lifetime',
+      description:
+        'The payment token comes in the body or in the `Payment-Token` header. When now + `ttl` is not later than ' +
+        'the current `expires_at`, the hold is answered unchanged and no extension is used.',
+      headers: { 'Payment-Token': paymentTokenHeader },
+      body: {
+        schema: extendBody(settings),
+        wrapper: 'hold',
+        required: false,
+        examples: { flat: { payment_token: 'PAYMENT_TOKEN', ttl: 300 }, rails: { hold: { payment_token: 'PAYMENT_TOKEN' } } },
+      },
+      responses: { '200': { description: 'The hold, with its new expires_at and extensions_left', schema: holdSchema } },
+      problems: ['invalid-request', 'forbidden-token', 'not-found', 'extension-refused', 'hold-booked', 'hold-gone'],
+      async handle({ req, res, deps, params, body }) {
+        const token = tokenOf('payment_token', body.payment_token, req.get('Payment-Token'));
+        const hold = await deps.boxOffice.extendHold(params.holdId!, token, body.ttl ?? deps.settings.holdTtlDefaultS);
+        res.json(holdJson(hold));
       },
     }),
   ];

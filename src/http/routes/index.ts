@@ -5,12 +5,16 @@ import { docsRoutes } from './docs.js';
 import { eventRoutes } from './events.js';
 import { holdRoutes } from './holds.js';
 import { operationsRoutes } from './operations.js';
+import { queueRoutes } from './queue.js';
+import { waitlistRoutes } from './waitlist.js';
 
 /** The one route table of the service, in the order of the document. */
 export const routeTable = (settings: HttpSettings): Route[] => [
   ...eventRoutes(settings),
   ...holdRoutes(settings),
   ...bookingRoutes(settings),
+  ...waitlistRoutes(settings),
+  ...queueRoutes(settings),
   ...operationsRoutes(),
   ...docsRoutes(),
 ];
