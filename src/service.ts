@@ -131,6 +131,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   });
 
   const app = createApp({
+    admissionQueue,
     boxOffice,
     idempotency: new IdempotencyStore(commands, keys, config.IDEMPOTENCY_TTL_S),
     metrics,
