@@ -131,7 +131,7 @@ export function routeFor(routes: Route[], method: string, path: string): Route |
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /** True when the request carries `Authorization: Bearer <adminToken>`. */
-export function hasAdminBearer(req: Request, adminToken: string): boolean {
+function hasAdminBearer(req: Request, adminToken: string): boolean {
   const [scheme, token] = (req.get('Authorization') ?? '').split(' ');
   // Compared as digests, in constant time, so neither length nor content leaks.
   return scheme?.toLowerCase() === 'bearer' && !!token && timingSafeEqual(digest(token), digest(adminToken));

@@ -1,9 +1,10 @@
+import type { Request } from 'express';
 import { z } from 'zod';
 import type { CancelAuthority } from '../../domain/model.js';
 import { clientIdOf } from '../client-id.js';
 import type { HttpSettings } from '../deps.js';
 import { clientIdHeaderOf, location } from '../openapi/parts.js';
-import { defineRoute, hasAdminBearer, requireAdmin, type Route } from '../route-table.js';
+import { defineRoute, requireAdmin, type Route } from '../route-table.js';
 import { bookBody, cancelBody } from '../schemas.js';
 import { paymentTokenHeader, tokenOf } from './holds.js';
 import { bookingJson, bookingSchema } from '../views.js';
@@ -86,7 +87,7 @@ export function bookingRoutes(settings: HttpSettings): Route[] {
  * is not the admin token is a 401 even beside a good payment token: it says who is asking.
  */
 function authorityOf(
-  req: Parameters<typeof hasAdminBearer>[0],
+  req: Request,
   adminToken: string | undefined,
   body: z.output<typeof cancelBody>,
 ): CancelAuthority {
