@@ -39,8 +39,11 @@ export class WaitingList {
     attempt: AttemptIdentity = {},
   ): Promise<{ entry: WaitlistEntryView; entryToken: string; replayed: boolean }> {
     if (!isEventId(input.eventId)) throw notFound('event', input.eventId);
-    const entryId = attempt.id ? parseChildId(attempt.id) : newChildId(input.eventId);
-    if (!entryId || entryId.eventId !== input.eventId) throw new Error('attempt id does not belong to this event');
+    // attempt.id, on a retry, is the entry's local id the first attempt chose.
+    const entryId =
+      attempt.id !== undefined
+        ? { id: `${input.eventId}.${attempt.id}`, eventId: input.eventId, localId: attempt.id }
+        : newChildId(input.eventId);
     const entryToken = attempt.token ?? newPaymentToken();
     const admission = parseAdmissionToken(input.admissionToken);
     const { settings } = this.deps;

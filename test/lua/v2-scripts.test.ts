@@ -257,6 +257,18 @@ describe('version-2 scripts', function () {
     expect(await counts(eventId)).to.deep.equal({ available: 6, held: 4, booked: 0 });
   });
 
+  it('a retry of the same waiting-list join (same local id and token) makes one entry', async () => {
+    const eventId = await generalEvent(2);
+    await bo.createHold({ eventId, ttlS: 60, request: qty(2) });
+    const attempt = { id: randomUUID(), token: randomUUID() };
+    const first = await bo.joinWaitlist({ eventId, qty: 1, ttlS: 60 }, attempt);
+    const again = await bo.joinWaitlist({ eventId, qty: 1, ttlS: 60 }, attempt);
+    expect([first.replayed, again.replayed]).to.deep.equal([false, true]);
+    expect(again.entry.entryId).to.equal(`${eventId}.${attempt.id}`);
+    expect(again.entryToken).to.equal(attempt.token);
+    expect((await bo.getEvent(eventId)).categories[0]!.waiting).to.equal(1);
+  });
+
   it('lua/includes/keys.lua builds the same keys as src/redis/keys.ts', () => {
     const source = readFileSync(join(LUA_DIR, 'includes', 'keys.lua'), 'utf8');
     const eventId = randomUUID();
