@@ -359,6 +359,9 @@ const queueCases: Case[] = [
     }),
   ),
   { label: 'no admin token', method: 'PUT', path: (f) => `/events/${f.eventId}/queue`, body: () => ({ opens_at: '2030-01-01T00:00:00Z', admit_per_minute: 60 }), status: 401 },
+  { label: 'DELETE without the admin token', method: 'DELETE', path: (f) => `/events/${f.eventId}/queue`, status: 401 },
+  // GET is no operator endpoint: without a token it answers what it would (no queue here: 404)
+  { label: 'GET without the admin token is no 401', method: 'GET', path: (f) => `/events/${f.eventId}/queue`, status: 404 },
   { label: 'a ticket body with a field', method: 'POST', path: (f) => `/events/${f.eventId}/queue/tickets`, body: () => ({ qty: 1 }), status: 422, fields: ['qty'] },
   { label: 'a ticket body that is not JSON', method: 'POST', path: (f) => `/events/${f.eventId}/queue/tickets`, raw: () => '{', status: 400 },
 ];

@@ -13,7 +13,7 @@ export function queueRoutes(settings: HttpSettings): Route[] {
       operationId: 'getQueue',
       tags: ['Admission queue'],
       summary: "The event's admission queue: its settings, tickets joined and admitted",
-      admin: true,
+      // Not an operator endpoint: the contract marks PUT and DELETE so, and buyers may look.
       responses: { '200': { description: 'The queue', schema: queueSchema } },
       problems: ['not-found'],
       async handle({ res, deps, params }) {
