@@ -23,6 +23,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 COPY --from=build /app/dist ./dist
 COPY lua ./lua
+COPY public ./public
 
 ENV REDIS_URL=redis://redis:6379 \
     PORT=8080

@@ -9,6 +9,7 @@ import { requestLog } from './request-log.js';
 import { requestMetrics } from './request-metrics.js';
 import { buildOpenApiDocument } from './openapi/document.js';
 import { pathsOf, routeFor, routerOf } from './route-table.js';
+import { demoPage } from './routes/demo.js';
 import { docsAssets } from './routes/docs.js';
 import { routeTable } from './routes/index.js';
 import type { OperationsDeps } from './routes/operations.js';
@@ -38,7 +39,7 @@ export function createApp(deps: AppDeps): Express {
   // Every API request answers within the contract's bound, however slow Redis is.
   app.use(requestDeadline());
   app.use(routerOf(routes, 'api', routeDeps));
-  app.use(routerOf(routes, 'docs', routeDeps), docsAssets());
+  app.use(routerOf(routes, 'docs', routeDeps), docsAssets(), demoPage());
 
   app.use((req, res) => {
     const allow = paths.find(({ pattern }) => pattern.test(req.path))?.allow;

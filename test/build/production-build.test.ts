@@ -12,8 +12,9 @@ import { randomPrefix } from '../helpers/service.js';
 // The production build as the Docker image runs it: `npm run build`'s compiler settings
 // (tsconfig.build.json) into dist/, laid out beside what the Dockerfile's runtime stage copies
 // (read from the Dockerfile itself), started with plain `node dist/main.js`. It must answer
-// /readyz, run its Lua scripts (read from lua/ beside dist/), and import nothing at run time
-// that the runtime stage does not install (no dev dependency such as tsx or typescript).
+// /readyz, run its Lua scripts (read from lua/ beside dist/), serve the demo (public/), and
+// import nothing at run time that the runtime stage does not install (no dev dependency such
+// as tsx or typescript).
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
@@ -162,6 +163,10 @@ describe('production build (npm run build, node dist/main.js)', function () {
       expect(hold.status, lines.join('\n')).to.equal(201);
       const event = (await (await fetch(`${base}/events/${eventId}`)).json()) as { available: number; held: number };
       expect([event.available, event.held]).to.deep.equal([1, 3]);
+      // the demo's files are found from dist/ too
+      const demo = await fetch(`${base}/demo`);
+      expect(demo.status).to.equal(200);
+      expect(await demo.text()).to.contain('/demo/demo.js');
     } finally {
       child.kill('SIGTERM');
     }

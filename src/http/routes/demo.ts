@@ -1,0 +1,22 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { Router, type RequestHandler } from 'express';
+
+// GET /demo: the storefront demo and operator's view, static files of the project's own
+// (public/demo/, read from the project root, from src/ and dist/ alike; no CDN). Like the
+// docs page's assets these are middleware, not routes of the API's table: they are no API
+// operation, and the page only calls the documented API.
+
+export const DEMO_DIR = fileURLToPath(new URL('../../../public/demo/', import.meta.url));
+
+const page: RequestHandler = (req, res, next) => {
+  if ((req.method !== 'GET' && req.method !== 'HEAD') || req.path !== '/') return next();
+  res.sendFile(join(DEMO_DIR, 'index.html'), { headers: { 'Cache-Control': 'no-cache' } });
+};
+
+/** /demo (and /demo/) is the page; /demo/<file> its scripts and styles. */
+export function demoPage(): Router {
+  const router = Router();
+  router.use('/demo', page, express.static(DEMO_DIR, { index: false, redirect: false, maxAge: 0 }));
+  return router;
+}

@@ -1,0 +1,300 @@
+import { existsSync } from 'node:fs';
+import { expect } from 'chai';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startTestService, type TestService } from '../helpers/service.js';
+
+// GET /demo in a real headless Chromium: the storefront (live seat map, holds with their
+// countdown, booking, the waiting list and its offer) and the operator's view, served by the
+// service from its own files. Where /usr/bin/chromium is missing (apt-get install chromium),
+// the tests skip and say so.
+//
+// DEMO_SCREENSHOTS=docs npx mocha … test/demo/demo-page.test.ts refreshes the pictures in
+// docs/ (demo-storefront.png, demo-operator.png).
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const ADMIN_TOKEN = 'demo-admin-token-0123456789';
+const admin = { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };
+
+const isLocal = (url: URL) => ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+
+describe('storefront demo (GET /demo) in headless Chromium', function () {
+  this.timeout(90_000);
+  let app: TestService;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const elsewhere: string[] = [];
+  const pageErrors: string[] = [];
+  let requests = 0;
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      console.log(`      skipped: ${CHROMIUM} is not installed (apt-get install chromium)`);
+      this.skip();
+    }
+    app = await startTestService({ ADMIN_TOKEN, HOLD_TTL_DEFAULT_S: '120' });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  /** A page in a context of its own (its own session), every request it makes watched. */
+  async function newPage(): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    contexts.push(context);
+    await context.route('**/*', async (route) => {
+      const url = new URL(route.request().url());
+      requests++;
+      if (url.protocol.startsWith('http') && !isLocal(url)) {
+        elsewhere.push(url.href);
+        return route.abort();
+      }
+      return route.continue();
+    });
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    return page;
+  }
+
+  async function seatedEvent(name: string): Promise<string> {
+    const created = await app.api.post(
+      '/events',
+      {
+        name,
+        categories: [
+          { category_id: 'stalls', name: 'Stalls', rows: [{ row: 'A', seats: 8 }, { row: 'B', seats: 8 }] },
+          { category_id: 'standing', name: 'Standing', capacity: 2 },
+        ],
+      },
+      admin,
+    );
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    return created.body.event_id as string;
+  }
+
+  async function openDemo(page: Page, eventId: string) {
+    const response = await page.goto(`${app.service.url}/demo?event_id=${encodeURIComponent(eventId)}`);
+    expect(response?.status()).to.equal(200);
+    await page.locator('#seatmap [data-seat="A1"]').waitFor();
+  }
+
+  const seatClass = (page: Page, seat: string) => page.locator(`#seatmap [data-seat="${seat}"]`).getAttribute('class');
+
+  it('serves the page from the service and opens an event from ?event_id=, with its categories and seat map', async () => {
+    const eventId = await seatedEvent('Demo opens');
+    const page = await newPage();
+    await openDemo(page, eventId);
+    expect(await page.locator('#event-name').innerText()).to.equal('Demo opens');
+    expect(await page.locator('#categories tbody tr').count()).to.equal(2);
+    expect(await page.locator('#seatmap .seat').count()).to.equal(16);
+    expect(await seatClass(page, 'B8')).to.equal('seat available');
+    for (const asset of ['/demo/demo.js', '/demo/demo.css']) {
+      expect((await fetch(`${app.service.url}${asset}`)).status, asset).to.equal(200);
+    }
+  });
+
+  it('two pages race for the same seat: exactly one holds it, the other is told and sees it taken', async () => {
+    const eventId = await seatedEvent('Demo race');
+    const pages = [await newPage(), await newPage()];
+    for (const page of pages) await openDemo(page, eventId);
+    for (const page of pages) {
+      await page.locator('#seatmap [data-seat="A4"]').click();
+      expect(await seatClass(page, 'A4')).to.equal('seat selected');
+    }
+    await Promise.all(pages.map((page) => page.locator('#hold-picked').click()));
+    for (const page of pages) await page.locator('#message:is(.ok, .error)').waitFor();
+
+    const outcomes = await Promise.all(
+      pages.map(async (page) => ({
+        holds: await page.locator('#hold').isVisible(),
+        message: await page.locator('#message').innerText(),
+      })),
+    );
+    const winners = outcomes.filter((o) => o.holds);
+    expect(winners, JSON.stringify(outcomes)).to.have.length(1);
+    const winner = pages[outcomes.indexOf(winners[0]!)]!;
+    const loser = pages[outcomes.findIndex((o) => !o.holds)]!;
+    expect(await winner.locator('#hold-what').innerText()).to.contain('A4');
+    expect(await loser.locator('#message').innerText()).to.match(/A4 was just taken/);
+    // the loser's map shows the seat held, the winner's shows it as theirs
+    await loser.locator('#seatmap [data-seat="A4"].held').waitFor();
+    await winner.locator('#seatmap [data-seat="A4"].mine').waitFor();
+
+    const seats = await app.api.get(`/events/${eventId}/seats`);
+    expect(seats.body.rows[0].status).to.equal('AAAHAAAA');
+    const event = await app.api.get(`/events/${eventId}`);
+    expect(event.body.held).to.equal(1);
+
+    // the winner books; the other page sees the seat booked at its next refresh
+    await winner.locator('#book').click();
+    await winner.locator('#booking:not([hidden])').waitFor();
+    await loser.locator('#seatmap [data-seat="A4"].booked').waitFor();
+    expect((await app.api.get(`/events/${eventId}`)).body).to.include({ booked: 1, held: 0 });
+  });
+
+  it('best available with a countdown; extending adds time; at zero the page shows the hold expired', async () => {
+    const eventId = await seatedEvent('Demo countdown');
+    const page = await newPage();
+    await openDemo(page, eventId);
+    await page.locator('#hold-category').selectOption('stalls');
+    await page.locator('#hold-qty').fill('2');
+    await page.locator('#hold-ttl').fill('3');
+    await page.locator('#hold-best').click();
+    await page.locator('#hold:not([hidden])').waitFor();
+    // best available: the middle pair of the first row
+    expect(await page.locator('#hold-what').innerText()).to.contain('A4, A5');
+    await page.locator('#seatmap [data-seat="A4"].mine').waitFor();
+    expect(await page.locator('#countdown').innerText()).to.match(/^0:0[1-3]$/);
+
+    await page.locator('#hold.expired').waitFor({ timeout: 15_000 });
+    expect(await page.locator('#countdown').innerText()).to.equal('0:00');
+    await page.locator('#hold-status', { hasText: 'expired' }).waitFor();
+    expect(await page.locator('#book').isDisabled()).to.equal(true);
+    // the seats are back on the map
+    await page.locator('#seatmap [data-seat="A4"].available').waitFor();
+
+    // a second hold, extended: the countdown moves up
+    await page.locator('#hold-ttl').fill('30');
+    await page.locator('#hold-best').click();
+    await page.locator('#hold:not(.expired) #book:enabled').waitFor();
+    const before = await page.locator('#extensions-left').innerText();
+    await page.locator('#hold-ttl').fill('300');
+    await page.locator('#extend').click();
+    await page.locator('#message.ok', { hasText: 'Extended' }).waitFor();
+    expect(await page.locator('#extensions-left').innerText()).not.to.equal(before);
+    expect(await page.locator('#countdown').innerText()).to.match(/^[45]:\d\d$/);
+  });
+
+  it('sold out: joins the waiting list, and the offer arrives when seats come back', async () => {
+    const eventId = await seatedEvent('Demo waiting list');
+    const taken = await app.api.post('/holds', { event_id: eventId, category_id: 'standing', qty: 2 });
+    expect(taken.status).to.equal(201);
+    const page = await newPage();
+    await openDemo(page, eventId);
+    const standing = page.locator('#categories tr[data-category="standing"]');
+    await standing.locator('.available-count', { hasText: '0' }).waitFor();
+    await page.locator('#hold-qty').fill('1');
+    await standing.locator('.join-waitlist').click();
+    await page.locator('#waitlist-status[data-status="waiting"]').waitFor();
+    expect(await page.locator('#waitlist-status').innerText()).to.match(/number 1 in line/);
+    await standing.locator('.waiting-count', { hasText: '1' }).waitFor();
+
+    // someone releases: the first in line is offered a hold
+    const released = await app.api.delete(`/holds/${taken.body.hold_id}`, undefined, {
+      headers: { 'payment-token': taken.body.payment_token },
+    });
+    expect(released.status).to.equal(200);
+    await page.locator('#waitlist-status[data-status="offered"]').waitFor({ timeout: 15_000 });
+    await page.locator('#hold:not([hidden]) #book:enabled').waitFor();
+    await page.locator('#book').click();
+    await page.locator('#booking:not([hidden])').waitFor();
+    expect(await page.locator('#booking-what').innerText()).to.match(/confirmed/);
+    const event = await app.api.get(`/events/${eventId}`);
+    const counts = event.body.categories.find((c: { category_id: string }) => c.category_id === 'standing');
+    expect(counts).to.include({ booked: 1, held: 0, available: 1, waiting: 0 });
+  });
+
+  it("operator's view: per-category counts, waiting-list length, queue admitted/waiting, latest audit entries", async () => {
+    const eventId = await seatedEvent('Demo operator');
+    const hold = await app.api.post('/holds', { event_id: eventId, seats: ['B1', 'B2'] });
+    expect(hold.status).to.equal(201);
+    await app.api.post('/book', { hold_id: hold.body.hold_id, payment_token: hold.body.payment_token });
+    await app.api.post('/holds', { event_id: eventId, category_id: 'standing', qty: 2 });
+    const joined = await app.api.post(`/events/${eventId}/waitlist`, { category_id: 'standing', qty: 1 });
+    expect(joined.status).to.equal(201);
+    const queue = await app.api.request(
+      'PUT',
+      `/events/${eventId}/queue`,
+      { opens_at: new Date(Date.now() + 3_600_000).toISOString(), admit_per_minute: 60 },
+      admin,
+    );
+    expect(queue.status).to.equal(200);
+    for (let i = 0; i < 3; i++) expect((await app.api.post(`/events/${eventId}/queue/tickets`)).status).to.equal(201);
+
+    const page = await newPage();
+    await openDemo(page, eventId);
+    await page.locator('#tab-operator').click();
+    // without the token: told so
+    await page.locator('#operator-message.error').waitFor();
+    await page.locator('#admin-token').fill(ADMIN_TOKEN);
+    await page.locator('#token-form button').click();
+
+    await page.locator('#op-log tbody tr').first().waitFor();
+    const stalls = page.locator('#op-categories tr[data-category="stalls"] td');
+    expect(await stalls.allInnerTexts()).to.deep.equal(['Stalls', '14', '0', '2', '16', '0']);
+    const standing = page.locator('#op-categories tr[data-category="standing"] td');
+    expect(await standing.allInnerTexts()).to.deep.equal(['Standing', '0', '2', '0', '2', '1']);
+    await page.locator('#op-queue[data-waiting="3"][data-admitted="0"]').waitFor();
+    const types = await page.locator('#op-log tbody tr').evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.type));
+    // newest first: the standing hold, the booking, the seated hold
+    expect(types).to.deep.equal(['hold.created', 'booking.created', 'hold.created']);
+  });
+
+  it('screenshots of a busy on-sale for docs/ (only with DEMO_SCREENSHOTS)', async function () {
+    const dir = process.env.DEMO_SCREENSHOTS;
+    if (!dir) return this.skip();
+    const rows = ['A', 'B', 'C', 'D', 'E', 'F'].map((row) => ({ row, seats: 14 }));
+    const created = await app.api.post(
+      '/events',
+      {
+        name: 'Spring concert',
+        max_per_hold: 6,
+        categories: [
+          { category_id: 'stalls', name: 'Stalls', rows },
+          { category_id: 'balcony', name: 'Balcony', rows: [{ row: 'G', seats: 10 }, { row: 'H', seats: 10 }] },
+          { category_id: 'standing', name: 'Standing', capacity: 20 },
+        ],
+      },
+      admin,
+    );
+    const eventId = created.body.event_id as string;
+    // others' holds and bookings
+    for (const [qty, category, book] of [[4, 'stalls', true], [3, 'stalls', false], [2, 'stalls', true], [4, 'stalls', true],
+      [6, 'balcony', true], [4, 'balcony', false], [6, 'standing', true], [6, 'standing', true], [6, 'standing', false], [2, 'standing', true]] as const) {
+      const hold = await app.api.post('/holds', { event_id: eventId, category_id: category, qty, ttl: 600 });
+      if (book) await app.api.post('/book', { hold_id: hold.body.hold_id, payment_token: hold.body.payment_token });
+    }
+    await app.api.post(`/events/${eventId}/waitlist`, { category_id: 'standing', qty: 2 });
+    await app.api.post(`/events/${eventId}/waitlist`, { category_id: 'standing', qty: 1 });
+
+    const page = await newPage();
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await openDemo(page, eventId);
+    await page.locator('#hold-category').selectOption('stalls');
+    await page.locator('#hold-qty').fill('2');
+    await page.locator('#hold-best').click();
+    await page.locator('#hold:not([hidden])').waitFor();
+    for (const seat of ['D6', 'D7']) await page.locator(`#seatmap [data-seat="${seat}"]`).click();
+    await page.screenshot({ path: `${dir}/demo-storefront.png` });
+
+    const queue = await app.api.request('PUT', `/events/${eventId}/queue`, { opens_at: new Date(Date.now() - 60_000).toISOString(), admit_per_minute: 120 }, admin);
+    expect(queue.status).to.equal(200);
+    for (let i = 0; i < 12; i++) await app.api.post(`/events/${eventId}/queue/tickets`);
+    await page.locator('#tab-operator').click();
+    await page.locator('#admin-token').fill(ADMIN_TOKEN);
+    await page.locator('#token-form button').click();
+    await page.locator('#op-log tbody tr').nth(10).waitFor();
+    await page.locator('#op-queue[data-admitted]').waitFor();
+    await page.screenshot({ path: `${dir}/demo-operator.png`, fullPage: true });
+  });
+
+  it('requested nothing from any other host, and threw no script error', () => {
+    expect(requests, 'requests were seen at all').to.be.above(10);
+    expect(elsewhere).to.deep.equal([]);
+    expect(pageErrors).to.deep.equal([]);
+  });
+});
