@@ -74,7 +74,13 @@ function sayOperator(text, kind = 'info') {
 async function openEvent(eventId) {
   eventId = String(eventId || '').trim();
   if (!eventId) return;
-  const { status, data } = await api('GET', `/events/${encodeURIComponent(eventId)}`);
+  let { status, data } = await api('GET', `/events/${encodeURIComponent(eventId)}`);
+  // busy (503, 429): wait as told and ask again
+  for (let attempt = 0; (status === 503 || status === 429) && attempt < 10; attempt++) {
+    say('The box office is busy; trying again…', 'info');
+    await new Promise((done) => setTimeout(done, 1000));
+    ({ status, data } = await api('GET', `/events/${encodeURIComponent(eventId)}`));
+  }
   if (status !== 200) {
     say(status === 404 ? `No event ${eventId}.` : data.detail || `Error ${status}`, 'error');
     return;

@@ -46,6 +46,11 @@ describe('storefront demo (GET /demo) in headless Chromium', function () {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
   });
 
+  // each test's pages stop polling when it ends
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((context) => context.close()));
+  });
+
   after(async () => {
     await browser?.close();
     await app?.stop();
@@ -89,7 +94,11 @@ describe('storefront demo (GET /demo) in headless Chromium', function () {
   async function openDemo(page: Page, eventId: string) {
     const response = await page.goto(`${app.service.url}/demo?event_id=${encodeURIComponent(eventId)}`);
     expect(response?.status()).to.equal(200);
-    await page.locator('#seatmap [data-seat="A1"]').waitFor();
+    try {
+      await page.locator('#seatmap [data-seat="A1"]').waitFor();
+    } catch (error) {
+      throw new Error(`seat map not shown (message: "${await page.locator('#message').innerText()}"): ${error}`);
+    }
   }
 
   const seatClass = (page: Page, seat: string) => page.locator(`#seatmap [data-seat="${seat}"]`).getAttribute('class');
