@@ -1,0 +1,163 @@
+import { expect } from 'chai';
+import { eventually } from '../helpers/eventually.js';
+import { expectProblem, untilPast, V2 } from '../helpers/v2-api.js';
+import { assertV2Invariants } from '../helpers/v2-invariants.js';
+import { startV2Service, type V2Service } from '../helpers/v2-service.js';
+
+// GET /events/{id}/log (admin): one entry per category per seat movement, of the
+// contract's types and members; paging with after / limit / next / more; 422 out of range;
+// 401 without the admin bearer; the replay of the log gives the counts.
+
+describe('v2 audit log', () => {
+  let svc: V2Service;
+  let v2: V2;
+  let eventId: string;
+  const ids: Record<string, any> = {};
+
+  before(async () => {
+    svc = await startV2Service({ RECONCILE_INTERVAL_MS: '500' });
+    v2 = svc.v2;
+    eventId = await v2.event([{ category_id: 'ga', capacity: 10 }, { category_id: 's', rows: [{ row: 'A', seats: 4 }] }]);
+    const hold = async (body: Record<string, unknown>) => {
+      const response = await v2.hold({ event_id: eventId, ttl: 300, ...body });
+      expect(response.status, JSON.stringify(response.body)).to.equal(201);
+      return response.body;
+    };
+    ids.released = await hold({ qty: 2, category_id: 'ga' });
+    ids.named = await hold({ seats: ['A1', 'A2'] });
+    ids.items = await hold({ items: [{ category_id: 'ga', qty: 1 }, { category_id: 's', qty: 1 }] });
+    expect((await v2.release(ids.released.hold_id, ids.released.payment_token)).status).to.equal(200);
+    ids.booking = (await v2.book(ids.named.hold_id, ids.named.payment_token)).body;
+    ids.extended = (await v2.extend(ids.items.hold_id, ids.items.payment_token, 600)).body;
+    expect((await v2.cancel(ids.booking.booking_id, ids.named.payment_token)).status).to.equal(200);
+    ids.short = await hold({ qty: 1, category_id: 'ga', ttl: 1 });
+    // the worker expires it (within 1 s of expires_at) and writes hold.expired as it does,
+    // with no read of the counts needed
+    await untilPast(ids.short.expires_at, 0);
+    await eventually(async () => (await v2.readLog(eventId)).some((e) => e.type === 'hold.expired'), { timeoutMs: 3_000 });
+    expect((await v2.getHold(ids.short.hold_id)).body.status).to.equal('expired');
+  });
+  after(() => svc.app.stop());
+
+  it('entries oldest first, of the contract types, one per category, each naming what it must', async () => {
+    const log = await v2.readLog(eventId);
+    const { released, named, items, short } = ids;
+    const brief = log.map((e) => `${e.type} ${e.category_id} ${e.qty} ${e.hold_id}`);
+    // a hold of several categories writes one entry per category, in some order
+    const pair = (from: number) => brief.slice(from, from + 2).sort();
+    expect(brief.length, JSON.stringify(brief)).to.equal(11);
+    expect(brief.slice(0, 2)).to.deep.equal([`hold.created ga 2 ${released.hold_id}`, `hold.created s 2 ${named.hold_id}`]);
+    expect(pair(2)).to.deep.equal([`hold.created ga 1 ${items.hold_id}`, `hold.created s 1 ${items.hold_id}`]);
+    expect(brief.slice(4, 6)).to.deep.equal([`hold.released ga 2 ${released.hold_id}`, `booking.created s 2 ${named.hold_id}`]);
+    expect(pair(6).map((line) => line.split(' ').filter((_, i) => i !== 2).join(' '))).to.deep.equal([
+      `hold.extended ga ${items.hold_id}`,
+      `hold.extended s ${items.hold_id}`,
+    ]);
+    expect(brief.slice(8)).to.deep.equal([
+      `booking.cancelled s 2 ${named.hold_id}`,
+      `hold.created ga 1 ${short.hold_id}`,
+      `hold.expired ga 1 ${short.hold_id}`,
+    ]);
+    for (const e of log) {
+      expect(e.id).to.be.a('string');
+      expect(Number.isNaN(Date.parse(e.at))).to.equal(false);
+      if (e.type.startsWith('booking.')) expect(e.booking_id).to.equal(ids.booking.booking_id);
+      else expect(e).to.not.have.property('booking_id');
+      expect(e).to.not.have.property('entry_id');
+      if (e.category_id === 's' && e.type !== 'hold.extended') expect(e.seats).to.be.an('array').with.length(e.qty);
+      if (e.category_id === 'ga') expect(e).to.not.have.property('seats');
+      if (e.type === 'hold.extended') expect(Date.parse(e.expires_at)).to.equal(Date.parse(ids.extended.expires_at));
+    }
+    expect(log[1].seats).to.deep.equal(['A1', 'A2']);
+    expect(log.find((e) => e.type === 'booking.created').seats).to.deep.equal(['A1', 'A2']);
+    expect(log.find((e) => e.type === 'booking.cancelled').seats).to.deep.equal(['A1', 'A2']);
+    expect(log.find((e) => e.type === 'hold.created' && e.category_id === 's' && e.hold_id === items.hold_id).seats).to.deep.equal(
+      items.seats,
+    );
+    await assertV2Invariants(v2, eventId, { complete: true });
+  });
+
+  it('pages with after / limit: next is the last id, more while entries remain; past the end, next stays', async () => {
+    const all = await v2.readLog(eventId);
+    expect(all.length).to.be.at.least(10);
+    const paged: any[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const response = await v2.log(eventId, `?limit=3${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+      expect(response.status).to.equal(200);
+      expect(response.body.event_id).to.equal(eventId);
+      const { entries, next, more } = response.body;
+      expect(entries.length).to.be.at.most(3);
+      paged.push(...entries);
+      if (entries.length > 0) expect(next).to.equal(entries.at(-1).id);
+      expect(more).to.equal(paged.length < all.length);
+      if (!more) break;
+      after = next;
+    }
+    expect(paged.map((e) => e.id)).to.deep.equal(all.map((e) => e.id));
+    expect(paged).to.deep.equal(all);
+    const last = all.at(-1).id;
+    const past = await v2.log(eventId, `?after=${encodeURIComponent(last)}`);
+    expect(past.status).to.equal(200);
+    expect(past.body).to.deep.equal({ event_id: eventId, entries: [], next: last, more: false });
+    const fromMiddle = await v2.log(eventId, `?after=${encodeURIComponent(all[4].id)}&limit=2`);
+    expect(fromMiddle.body.entries).to.deep.equal(all.slice(5, 7));
+    expect(fromMiddle.body.more).to.equal(true);
+    const defaultPage = await v2.log(eventId);
+    expect(defaultPage.body.entries).to.deep.equal(all.slice(0, 100));
+  });
+
+  it('a new entry is seen by a reader that keeps asking with next', async () => {
+    const all = await v2.readLog(eventId);
+    const next = all.at(-1).id;
+    const h = await v2.hold({ event_id: eventId, qty: 1, category_id: 'ga' });
+    expect(h.status).to.equal(201);
+    const page = await v2.log(eventId, `?after=${encodeURIComponent(next)}`);
+    expect(page.body.entries.map((e: any) => [e.type, e.hold_id])).to.deep.equal([['hold.created', h.body.hold_id]]);
+    expect((await v2.release(h.body.hold_id, h.body.payment_token)).status).to.equal(200);
+  });
+
+  it('an event with no movement: no entries, next null, more false', async () => {
+    const fresh = await v2.event([{ category_id: 'ga', capacity: 1 }]);
+    const response = await v2.log(fresh);
+    expect(response.status).to.equal(200);
+    expect(response.body).to.deep.equal({ event_id: fresh, entries: [], next: null, more: false });
+  });
+
+  it('an offer to a waiting entry is a hold.created with entry_id', async () => {
+    const id = await v2.event([{ category_id: 'ga', capacity: 1 }]);
+    const all = (await v2.hold({ event_id: id, qty: 1 })).body;
+    const joined = (await v2.join(id, { qty: 1 })).body;
+    expect(joined.status).to.equal('waiting');
+    expect((await v2.release(all.hold_id, all.payment_token)).status).to.equal(200);
+    const entry = (await v2.getEntry(joined.entry_id)).body;
+    const log = await v2.readLog(id);
+    expect(log.map((e) => [e.type, e.hold_id, e.entry_id])).to.deep.equal([
+      ['hold.created', all.hold_id, undefined],
+      ['hold.released', all.hold_id, undefined],
+      ['hold.created', entry.hold_id, joined.entry_id],
+    ]);
+  });
+
+  it('a read that shows a past-due hold as available has already written its hold.expired', async () => {
+    const id = await v2.event([{ category_id: 'ga', capacity: 3 }]);
+    const h = (await v2.hold({ event_id: id, qty: 2, ttl: 1 })).body;
+    await untilPast(h.expires_at, 20);
+    const event = (await v2.getEvent(id)).body;
+    expect(event).to.include({ available: 3, held: 0 });
+    const log = await v2.readLog(id);
+    expect(log.map((e) => e.type)).to.deep.equal(['hold.created', 'hold.expired']);
+    await assertV2Invariants(v2, id, { complete: true });
+  });
+
+  it('422 for limit or after out of range; 401 without or with a wrong bearer; 404 for an unknown event', async () => {
+    for (const query of ['?limit=0', '?limit=1001', '?limit=abc', '?limit=1.5', '?after=not-an-id']) {
+      expectProblem(await v2.log(eventId, query), 422);
+    }
+    expect((await v2.log(eventId, '?limit=1000')).status).to.equal(200);
+    expect((await v2.log(eventId, '?limit=1')).body.entries).to.have.length(1);
+    expectProblem(await v2.api.get(`/events/${eventId}/log`), 401);
+    expectProblem(await v2.api.get(`/events/${eventId}/log`, { headers: { authorization: 'Bearer nope' } }), 401);
+    expectProblem(await v2.log('00000000-0000-4000-8000-000000000000'), 404);
+  });
+});
