@@ -314,7 +314,7 @@ export const LOG_PAGE = { defaultLimit: 100, maxLimit: 1_000 };
 export const logQuery = z.object({
   after: z
     .string()
-    .regex(/^\d{1,20}-\d{1,20}$/, 'must be an entry id of this log')
+    .regex(/^\d{1,16}-\d{1,16}$/, 'must be an entry id of this log (such as 1764586000000-0)')
     .optional()
     .meta({ description: 'an entry `id` (a page\'s `next`); default: the start of the log' }),
   limit: z
