@@ -167,7 +167,7 @@ describe('storefront demo (GET /demo) in headless Chromium', function () {
     // best available: the middle pair of the first row
     expect(await page.locator('#hold-what').innerText()).to.contain('A4, A5');
     await page.locator('#seatmap [data-seat="A4"].mine').waitFor();
-    expect(await page.locator('#countdown').innerText()).to.match(/^0:0[1-3]$/);
+    expect(await page.locator('#countdown').innerText()).to.match(/^0:0[0-3]$/);
 
     await page.locator('#hold.expired').waitFor({ timeout: 15_000 });
     expect(await page.locator('#countdown').innerText()).to.equal('0:00');
@@ -215,6 +215,30 @@ describe('storefront demo (GET /demo) in headless Chromium', function () {
     const event = await app.api.get(`/events/${eventId}`);
     const counts = event.body.categories.find((c: { category_id: string }) => c.category_id === 'standing');
     expect(counts).to.include({ booked: 1, held: 0, available: 1, waiting: 0 });
+  });
+
+  it('behind a queue: a hold is refused, the page joins the queue, and once admitted the hold goes through', async () => {
+    const eventId = await seatedEvent('Demo queue');
+    const queue = await app.api.request(
+      'PUT',
+      `/events/${eventId}/queue`,
+      { opens_at: new Date(Date.now() - 1_000).toISOString(), admit_per_minute: 6_000 },
+      admin,
+    );
+    expect(queue.status).to.equal(200);
+    const page = await newPage();
+    await openDemo(page, eventId);
+    await page.locator('#hold-category').selectOption('stalls');
+    await page.locator('#hold-qty').fill('2');
+    await page.locator('#hold-best').click();
+    await page.locator('#message.error', { hasText: 'queue' }).waitFor();
+    expect(await page.locator('#hold').isVisible()).to.equal(false);
+    await page.locator('#join-queue').click();
+    await page.locator('#queue-status', { hasText: 'You are in' }).waitFor({ timeout: 15_000 });
+    await page.locator('#hold-best').click();
+    await page.locator('#hold:not([hidden])').waitFor();
+    expect(await page.locator('#hold-what').innerText()).to.contain('A4, A5');
+    expect((await app.api.get(`/events/${eventId}`)).body.held).to.equal(2);
   });
 
   it("operator's view: per-category counts, waiting-list length, queue admitted/waiting, latest audit entries", async () => {
