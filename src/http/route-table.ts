@@ -63,6 +63,8 @@ export interface RouteSpec<Body extends z.ZodType | undefined = undefined, Query
   description?: string;
   /** needs `Authorization: Bearer <ADMIN_TOKEN>` when one is configured */
   admin?: boolean;
+  /** takes `Authorization: Bearer <ADMIN_TOKEN>` as one way in (the document says so), the handler decides */
+  adminMay?: boolean;
   /** honours Idempotency-Key (documented header, replay header on success, its problems) */
   idempotent?: boolean;
   /** documented path parameters; by default each `{thing_id}` is "the thing's id" */

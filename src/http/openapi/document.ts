@@ -99,6 +99,8 @@ function operationOf(route: Route, settings: HttpSettings): ZodOpenApiOperationO
     summary: route.summary,
     ...(route.description ? { description: route.description } : {}),
     ...(admin ? { security: [{ adminToken: [] }] } : {}),
+    // either the admin token or none (the handler asks for another proof then)
+    ...(route.adminMay && settings.adminToken !== undefined ? { security: [{ adminToken: [] }, {}] } : {}),
     ...(Object.keys(requestParams).length > 0 ? { requestParams } : {}),
     ...(route.body ? { requestBody: requestBodyOf(route.body) } : {}),
     responses: {
