@@ -3,7 +3,10 @@ import fc from 'fast-check';
 import { eventually } from '../helpers/eventually.js';
 import { V2 } from '../helpers/v2-api.js';
 import { assertV2Invariants } from '../helpers/v2-invariants.js';
-import { startV2Service, type V2Service } from '../helpers/v2-service.js';
+import { Api, type ApiResponse, type RequestOptions } from '../helpers/api.js';
+import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js';
+import { randomPrefix, startTestService, type TestService } from '../helpers/service.js';
+import { ADMIN_TOKEN } from '../helpers/v2-api.js';
 
 // Model-based, version 2: generated sequences of every operation — holds by qty (best
 // available with the contract's choice rule), by items and by named seats, release, book,
@@ -16,6 +19,8 @@ import { startV2Service, type V2Service } from '../helpers/v2-service.js';
 // stored status, at most once per run, so runs stay short.
 
 const RUNS = 30;
+/** on a Cluster, fewer: the same commands, spread over three instances */
+const CLUSTER_RUNS = 10;
 const MAX_COMMANDS = 30;
 const MAX_QTY = 6;
 const LONG_TTL = 600;
@@ -484,86 +489,124 @@ const eventShape = fc.record({
   rows: fc.array(fc.integer({ min: 2, max: 5 }), { minLength: 1, maxLength: 3 }),
 });
 
-describe('model-based v2: categories, seats, items, extension, cancellation, waiting list, audit log', function () {
-  this.timeout(120_000);
-  let svc: V2Service;
-  let steps = 0;
-  let runs = 0;
-  const seen = new Map<string, number>();
-
-  before(async () => (svc = await startV2Service({ MAX_QTY_PER_HOLD: String(MAX_QTY), HOLD_MAX_EXTENSIONS: String(EXTENSIONS) })));
-  after(() => svc?.app.stop());
-
-  async function compare(m: Model, r: Real) {
-    const event = (await r.v2.getEvent(r.eventId)).body;
-    const got = event.categories.map((c: any) => [c.category_id, c.available, c.held, c.booked, c.waiting]);
-    const want = m.categories.map((c) => [c.id, m.available.get(c.id), m.held.get(c.id), m.booked.get(c.id), waitingOf(m, c.id).length]);
-    expect(got, 'per category: available, held, booked, waiting').to.deep.equal(want);
-    const rows = (await r.v2.seats(r.eventId)).body.rows.map((row: any) => row.status);
-    const wantRows = m.rows.map((row) => Array.from({ length: row.seats }, (_, i) => m.seat.get(`${row.row}${i + 1}`)).join(''));
-    expect(rows, 'seat map').to.deep.equal(wantRows);
-    for (const hold of r.touchedHolds) {
-      const read = (await r.v2.getHold(hold.holdId)).body;
-      expect(read.status, `hold ${hold.holdId}`).to.equal(hold.state);
-      expect(read.extensions_left).to.equal(hold.extensionsLeft);
-      if (hold.bookingId) expect(read.booking_id).to.equal(hold.bookingId);
-    }
-    for (const entry of r.touchedEntries) {
-      if (entry.state === 'unknown') continue;
-      const read = (await r.v2.getEntry(entry.entryId)).body;
-      expect(read.status, `entry ${entry.entryId}`).to.equal(entry.state);
-      if (entry.state === 'waiting') expect(read.position).to.equal(waitingOf(m, entry.category).indexOf(entry) + 1);
-      if (entry.hold && entry.state !== 'waiting') expect(read.hold_id).to.equal(entry.hold.holdId);
-    }
-    r.touchedHolds.clear();
-    r.touchedEntries.clear();
-    steps++;
+/** Each request to the next of several instances, in turn. */
+class RoundRobin extends Api {
+  private turn = 0;
+  constructor(private readonly apis: Api[]) {
+    super(apis[0]!.baseUrl);
   }
+  override request(method: string, path: string, body?: unknown, options?: RequestOptions): Promise<ApiResponse> {
+    const api = this.apis[this.turn++ % this.apis.length]!;
+    return api.request(method, path, body, options);
+  }
+}
 
-  it(`${RUNS} runs of up to ${MAX_COMMANDS} commands match the model step by step; the log replays to the counts`, async () => {
-    await fc.assert(
-      fc.asyncProperty(eventShape, fc.commands(commands, { maxCommands: MAX_COMMANDS, size: 'max' }), async (shape, cmds) => {
-        runs++;
-        const rowNames = ['A', 'B', 'C'];
-        const rows: MRow[] = shape.rows.map((seats, i) => ({ row: rowNames[i]!, seats, category: 'st' }));
-        const eventId = await svc.v2.event([
-          { category_id: 'ga', capacity: shape.capacity },
-          { category_id: 'st', rows: rows.map(({ row, seats }) => ({ row, seats })) },
-        ]);
-        const seated = rows.reduce((s, r) => s + r.seats, 0);
-        const model: Model = {
-          categories: [
-            { id: 'ga', kind: 'general', total: shape.capacity },
-            { id: 'st', kind: 'seated', total: seated },
-          ],
-          available: new Map([['ga', shape.capacity], ['st', seated]]),
-          held: new Map([['ga', 0], ['st', 0]]),
-          booked: new Map([['ga', 0], ['st', 0]]),
-          rows,
-          seat: new Map(rows.flatMap((r) => Array.from({ length: r.seats }, (_, i) => [`${r.row}${i + 1}`, 'A'] as [string, string]))),
-          holds: [],
-          entries: [],
-          expireRuns: 0,
-        };
-        const v2 = new V2(svc.v2.api, svc.v2.adminToken);
-        const real: Real = { v2, eventId, touchedHolds: new Set(), touchedEntries: new Set() };
-        const checked = [...cmds].map((command): Cmd => ({
-          check: (m) => command.check(m),
-          run: async (m, r) => {
-            await command.run(m, r);
-            const name = command.toString().split('(')[0]!;
-            seen.set(name, (seen.get(name) ?? 0) + 1);
-            await compare(m, r);
-          },
-          toString: () => command.toString(),
-        }));
-        await fc.asyncModelRun(async () => ({ model, real }), checked);
-        await assertV2Invariants(v2, eventId, { complete: true });
-      }),
-      { numRuns: RUNS, interruptAfterTimeLimit: 90_000 },
-    );
-    console.log(`      v2 model: ${runs} runs, ${steps} steps; ${[...seen].map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    expect(runs).to.be.at.least(RUNS);
+function modelSuite(backend: 'single' | 'cluster') {
+  const RUNS_HERE = backend === 'cluster' ? CLUSTER_RUNS : RUNS;
+  const where = backend === 'cluster' ? 'three instances on a 3-master Redis Cluster' : 'one instance';
+  describe(`model-based v2 (${where}): categories, seats, items, extension, cancellation, waiting list, audit log`, function () {
+    this.timeout(120_000);
+    const svc = { v2: undefined as unknown as V2 };
+    let apps: TestService[] = [];
+    let cluster: RedisCluster | undefined;
+    let steps = 0;
+    let runs = 0;
+    const seen = new Map<string, number>();
+
+    before(async function () {
+      this.timeout(60_000);
+      const env: Record<string, string> = {
+        ADMIN_TOKEN,
+        MAX_QTY_PER_HOLD: String(MAX_QTY),
+        HOLD_MAX_EXTENSIONS: String(EXTENSIONS),
+        KEY_PREFIX: randomPrefix(),
+      };
+      if (backend === 'cluster') {
+        cluster = await startRedisCluster({ masters: 3 });
+        env.REDIS_CLUSTER_NODES = cluster.nodes;
+      }
+      apps = await Promise.all((backend === 'cluster' ? [0, 1, 2] : [0]).map(() => startTestService(env)));
+      svc.v2 = new V2(apps.length > 1 ? new RoundRobin(apps.map((app) => app.api)) : apps[0]!.api, ADMIN_TOKEN);
+    });
+    after(async () => {
+      await Promise.all(apps.map((app) => app.stop()));
+      await cluster?.stop();
+    });
+
+    async function compare(m: Model, r: Real) {
+      const event = (await r.v2.getEvent(r.eventId)).body;
+      const got = event.categories.map((c: any) => [c.category_id, c.available, c.held, c.booked, c.waiting]);
+      const want = m.categories.map((c) => [c.id, m.available.get(c.id), m.held.get(c.id), m.booked.get(c.id), waitingOf(m, c.id).length]);
+      expect(got, 'per category: available, held, booked, waiting').to.deep.equal(want);
+      const rows = (await r.v2.seats(r.eventId)).body.rows.map((row: any) => row.status);
+      const wantRows = m.rows.map((row) => Array.from({ length: row.seats }, (_, i) => m.seat.get(`${row.row}${i + 1}`)).join(''));
+      expect(rows, 'seat map').to.deep.equal(wantRows);
+      for (const hold of r.touchedHolds) {
+        const read = (await r.v2.getHold(hold.holdId)).body;
+        expect(read.status, `hold ${hold.holdId}`).to.equal(hold.state);
+        expect(read.extensions_left).to.equal(hold.extensionsLeft);
+        if (hold.bookingId) expect(read.booking_id).to.equal(hold.bookingId);
+      }
+      for (const entry of r.touchedEntries) {
+        if (entry.state === 'unknown') continue;
+        const read = (await r.v2.getEntry(entry.entryId)).body;
+        expect(read.status, `entry ${entry.entryId}`).to.equal(entry.state);
+        if (entry.state === 'waiting') expect(read.position).to.equal(waitingOf(m, entry.category).indexOf(entry) + 1);
+        if (entry.hold && entry.state !== 'waiting') expect(read.hold_id).to.equal(entry.hold.holdId);
+      }
+      r.touchedHolds.clear();
+      r.touchedEntries.clear();
+      steps++;
+    }
+
+    it(`${RUNS_HERE} runs of up to ${MAX_COMMANDS} commands match the model step by step; the log replays to the counts`, async () => {
+      await fc.assert(
+        fc.asyncProperty(eventShape, fc.commands(commands, { maxCommands: MAX_COMMANDS, size: 'max' }), async (shape, cmds) => {
+          runs++;
+          const rowNames = ['A', 'B', 'C'];
+          const rows: MRow[] = shape.rows.map((seats, i) => ({ row: rowNames[i]!, seats, category: 'st' }));
+          const eventId = await svc.v2.event([
+            { category_id: 'ga', capacity: shape.capacity },
+            { category_id: 'st', rows: rows.map(({ row, seats }) => ({ row, seats })) },
+          ]);
+          const seated = rows.reduce((s, r) => s + r.seats, 0);
+          const model: Model = {
+            categories: [
+              { id: 'ga', kind: 'general', total: shape.capacity },
+              { id: 'st', kind: 'seated', total: seated },
+            ],
+            available: new Map([['ga', shape.capacity], ['st', seated]]),
+            held: new Map([['ga', 0], ['st', 0]]),
+            booked: new Map([['ga', 0], ['st', 0]]),
+            rows,
+            seat: new Map(rows.flatMap((r) => Array.from({ length: r.seats }, (_, i) => [`${r.row}${i + 1}`, 'A'] as [string, string]))),
+            holds: [],
+            entries: [],
+            expireRuns: 0,
+          };
+          const v2 = new V2(svc.v2.api, svc.v2.adminToken);
+          const real: Real = { v2, eventId, touchedHolds: new Set(), touchedEntries: new Set() };
+          const checked = [...cmds].map((command): Cmd => ({
+            check: (m) => command.check(m),
+            run: async (m, r) => {
+              await command.run(m, r);
+              const name = command.toString().split('(')[0]!;
+              seen.set(name, (seen.get(name) ?? 0) + 1);
+              await compare(m, r);
+            },
+            toString: () => command.toString(),
+          }));
+          await fc.asyncModelRun(async () => ({ model, real }), checked);
+          await assertV2Invariants(v2, eventId, { complete: true });
+        }),
+        { numRuns: RUNS_HERE, interruptAfterTimeLimit: 90_000 },
+      );
+      console.log(`      v2 model (${backend}): ${runs} runs, ${steps} steps; ${[...seen].map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      expect(runs).to.be.at.least(RUNS_HERE);
+    });
   });
-});
+}
+
+modelSuite('single');
+modelSuite('cluster');
 
