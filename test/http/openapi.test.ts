@@ -392,8 +392,14 @@ describe('OpenAPI document (GET /openapi.json)', function () {
       expect(booked.status).to.equal(201);
       const leaveBooked = await api.delete(path, undefined, { headers: { 'Entry-Token': entry.body.entry_token } });
       expect(leaveBooked.body.type).to.equal(problemTypeUri('entry-booked'));
-      // one that leaves while waiting
-      const other = (await api.post(`/events/${event}/waitlist`, { qty: 1 })).body;
+      // one that leaves while waiting; joined with an Idempotency-Key, replayed as first answered
+      const key = { headers: { 'Idempotency-Key': `join-${event}` } };
+      const other = (await api.post(`/events/${event}/waitlist`, { qty: 1 }, key)).body;
+      const replay = await api.post(`/events/${event}/waitlist`, { qty: 1 }, key);
+      expect(replay.status).to.equal(201);
+      expect(replay.headers.get('idempotent-replayed')).to.equal('true');
+      expect(replay.body).to.deep.equal(other);
+      expect((await api.post(`/events/${event}/waitlist`, { qty: 2 }, key)).status, 'another body under the key').to.equal(422);
       const left = await api.delete(`/waitlist/${other.entry_id}`, { entry: { entry_token: other.entry_token } });
       expect(left.status).to.equal(200);
       expect(left.body.status).to.equal('left');
