@@ -28,7 +28,8 @@ import { startService } from '../src/service.js';
 // 3. Redis memory (INFO used_memory delta / count) per seated hold and per general hold, of
 //    MEMORY_N holds of 4 seats, without expiry jobs (the script alone) and with the BullMQ
 //    job (the service's BoxOffice, as POST /holds makes them); per audit-log entry (MEMORY
-//    USAGE of the log stream / XLEN); per waiting-list entry (entry hash + waiting-list
+//    USAGE of the log stream / XLEN; hold.created entries, then booking.created ones of a
+//    fifth of the seated holds booked); per waiting-list entry (entry hash + waiting-list
 //    sorted-set member).
 // 4. GET /events/{id}/seats on the 100,000-seat venues over HTTP against GET /events/{id}:
 //    ms per read and Redis CPU per read.
@@ -125,6 +126,8 @@ async function main() {
     LOG_REQUESTS: 'false',
     RECONCILE_INTERVAL_MS: '0',
     EXPIRY_WORKER: 'off',
+    // 64 holds in flight on a busy machine: no command given up on for being slow
+    REDIS_COMMAND_TIMEOUT_MS: '10000',
   });
   const service = await startService(config, createLogger('silent'));
   const bo = service.boxOffice;
@@ -234,8 +237,9 @@ async function main() {
     console.error(`memory: ${MEMORY_N} holds of each kind...`);
     const qty4: SeatRequest = { kind: 'qty', qty: 4, partial: false, adjacent: true };
     const memSeatedVenue = await createEvent('memory seated', [seated('main', 100, 1000)]);
+    const seatedHolds: string[] = [];
     const seatedNoJob = await memoryPer(redis, MEMORY_N, () =>
-      inPool(MEMORY_N, IN_FLIGHT, () => scriptHold(memSeatedVenue, 'qty', 'main|4|0|1')),
+      inPool(MEMORY_N, IN_FLIGHT, async () => seatedHolds.push(await scriptHold(memSeatedVenue, 'qty', 'main|4|0|1'))),
     );
     const seatedLogKey = keys.eventKeys(memSeatedVenue).log;
     const seatedLogEntries = await redis.xlen(seatedLogKey);
@@ -244,6 +248,19 @@ async function main() {
     const seatedHoldHash = Number(await redis.memory('USAGE', keys.holdKey(memSeatedVenue, firstHold), 'SAMPLES', 0));
     const expiriesPer = Number(await redis.memory('USAGE', keys.eventKeys(memSeatedVenue).expiries, 'SAMPLES', 0)) / MEMORY_N;
     const activePer = Number(await redis.memory('USAGE', keys.eventKeys(memSeatedVenue).active, 'SAMPLES', 0)) / MEMORY_N;
+    // a fifth of them booked: the booking.created entries (they name the booking too), and
+    // what a booking adds net (its record and marker, less the active hold's index entries)
+    const booked = seatedHolds.slice(0, Math.floor(MEMORY_N / 5));
+    const perBooking = await memoryPer(redis, booked.length, () =>
+      inPool(booked.length, IN_FLIGHT, async (i) => {
+        const reply = await scripts.run('book', keys.eventKey(memSeatedVenue), [
+          memSeatedVenue, booked[i]!, token, randomUUID(), retentionMs,
+        ]);
+        if (reply.code !== ScriptCode.Ok) throw new Error(`book refused: ${reply.code}`);
+      }),
+    );
+    const bookingLogBytes = Number(await redis.memory('USAGE', seatedLogKey, 'SAMPLES', 0)) - seatedLogBytes;
+    const bookingLogEntries = (await redis.xlen(seatedLogKey)) - seatedLogEntries;
 
     const memSeatedJobs = await createEvent('memory seated, jobs', [seated('main', 100, 1000)]);
     const seatedWithJob = await memoryPer(redis, MEMORY_N, async () => {
@@ -286,7 +303,7 @@ async function main() {
 
     // 4. the seat map over HTTP, against the event read, alternating
     console.error(`seat map: ${ROUNDS} rounds × ${READS} reads...`);
-    const filled = memSeatedVenue; // 100 × 1,000 with 10,000 holds (40 rows full): statuses of all kinds
+    const filled = memSeatedVenue; // 100 × 1,000 with 10,000 holds, 2,000 of them booked (40 rows full)
     const readTargets = [
       { name: 'GET /events/{id}/seats, 100 × 1,000 (40% held)', path: `/events/${filled}/seats` },
       { name: 'GET /events/{id}, same event', path: `/events/${filled}` },
@@ -338,10 +355,12 @@ async function main() {
           logEntry: Math.round(seatedLogBytes / seatedLogEntries),
         },
         generalHoldHash: generalHoldHash,
+        bookingNetBytes: perBooking,
         auditLogEntryBytes: {
+          bookingCreatedSeated: Math.round(bookingLogBytes / bookingLogEntries),
           seated: Math.round(seatedLogBytes / seatedLogEntries),
           general: Math.round(generalLogBytes / generalLogEntries),
-          entries: seatedLogEntries + generalLogEntries,
+          entries: seatedLogEntries + generalLogEntries + bookingLogEntries,
         },
         waitingListEntryBytes: {
           usedMemoryDelta: perEntry,
