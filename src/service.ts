@@ -87,6 +87,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     logger.debug({ err: String(error) }, 'due index update failed; the reconciler\'s full walk repairs it'),
   );
   const expiryQueue = new ExpiryQueues(commands, keys.queuePrefix(), expiryShards, dueIndex);
+  await expiryQueue.ready();
   let shuttingDown = false;
   const isReady = async () => !shuttingDown && evictionWatch.safe() && (await ping(commands));
   const seatTotals = new CachedSeatTotals(() => readSeatTotals(commands, keys), config.SEAT_GAUGES_MAX_AGE_MS, () =>

@@ -82,6 +82,14 @@ export class ExpiryQueues implements ExpiryScheduler {
     await queue.add(EXPIRE_JOB, {}, { ...expiryJobOptions, jobId: holdId, delay: delayMs });
   }
 
+  /**
+   * Waits for every queue's connection setup, so the first holds' jobs are not queued behind
+   * it (on a busy machine that setup can take longer than a request's command timeout).
+   */
+  async ready(): Promise<void> {
+    await Promise.all(this.queues.map((queue) => queue.waitUntilReady()));
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.queues.map((queue) => queue.close()));
   }
