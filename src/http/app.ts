@@ -8,7 +8,7 @@ import { problemHandler, sendProblem } from './problem.js';
 import { requestLog } from './request-log.js';
 import { requestMetrics } from './request-metrics.js';
 import { buildOpenApiDocument } from './openapi/document.js';
-import { pathsOf, routeFor, routerOf } from './route-table.js';
+import { bodyLimits, pathsOf, routerOf } from './route-table.js';
 import { demoPage } from './routes/demo.js';
 import { docsAssets } from './routes/docs.js';
 import { routeTable } from './routes/index.js';
@@ -35,7 +35,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestLog({ logger: deps.logger, enabled: deps.logRequests }));
   app.use(requestMetrics(deps.metrics));
   app.use(routerOf(routes, 'operations', routeDeps));
-  app.use(jsonBody((req) => routeFor(routes, req.method, req.path)?.bodyLimit ?? MAX_BODY_BYTES));
+  const bodyLimitOf = bodyLimits(routes, MAX_BODY_BYTES);
+  app.use(jsonBody((req) => bodyLimitOf(req.method, req.path)));
   // Every API request answers within the contract's bound, however slow Redis is.
   app.use(requestDeadline());
   app.use(routerOf(routes, 'api', routeDeps));

@@ -124,10 +124,15 @@ export function pathsOf(routes: Route[]): PathMethods[] {
   }));
 }
 
-/** The route a request is for (method and path), if any; used to pick its body limit. */
-export function routeFor(routes: Route[], method: string, path: string): Route | undefined {
-  const wanted = method.toLowerCase() === 'head' ? 'get' : method.toLowerCase();
-  return routes.find((route) => route.method === wanted && pathPattern(route.path).test(path));
+/** Each request's largest body: its route's `bodyLimit`, else `fallback` (patterns compiled once). */
+export function bodyLimits(routes: Route[], fallback: number): (method: string, path: string) => number {
+  const limited = routes
+    .filter((route) => route.bodyLimit !== undefined)
+    .map((route) => ({ method: route.method, pattern: pathPattern(route.path), limit: route.bodyLimit! }));
+  return (method, path) => {
+    const wanted = method.toLowerCase();
+    return limited.find((route) => route.method === wanted && route.pattern.test(path))?.limit ?? fallback;
+  };
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
