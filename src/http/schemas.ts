@@ -27,7 +27,8 @@ const nameField = z
   .string()
   .min(1)
   .max(200)
-  .refine((text) => !/\p{Cs}/u.test(text), { error: 'must be well-formed Unicode (no lone surrogates)' });
+  .refine((text) => !/\p{Cs}/u.test(text), { error: 'must be well-formed Unicode (no lone surrogates)' })
+  .meta({ description: '1-200 characters of well-formed Unicode' });
 
 const categoryIdPattern = /^[a-z0-9_-]{1,32}$/;
 
