@@ -88,6 +88,22 @@ describe('v2 holds: named seats, best available, items', () => {
       await assertV2Invariants(v2, eventId, { complete: true });
     });
 
+    it('Idempotency-Key: a retried named-seat or items hold gets the first answer and takes the seats once', async () => {
+      const id = await v2.event([{ category_id: 'ga', capacity: 5 }, { category_id: 's', rows: [row('A', 4)] }]);
+      for (const body of [{ seats: ['A1', 'A2'] }, { items: [{ category_id: 'ga', qty: 2 }, { category_id: 's', qty: 1 }] }]) {
+        const headers = { 'Idempotency-Key': `k-${JSON.stringify(body).length}-${id}` };
+        const first = await v2.api.post('/holds', { event_id: id, ...body }, { headers });
+        expect(first.status, JSON.stringify(first.body)).to.equal(201);
+        const again = await v2.api.post('/holds', { event_id: id, ...body }, { headers });
+        expect(again.status).to.equal(201);
+        expect(again.body.hold_id).to.equal(first.body.hold_id);
+        expect(again.body.seats).to.deep.equal(first.body.seats);
+        v2.noteHold(first.body, first.body.payment_token);
+      }
+      expect((await v2.getEvent(id)).body).to.include({ held: 5 });
+      await assertV2Invariants(v2, id, { complete: true });
+    });
+
     it('row order is the order the rows were given, not alphabetical', async () => {
       const id = await v2.event([{ category_id: 's', rows: [row('B', 3), row('A', 3)] }]);
       expect((await takeSeats(id, ['A1', 'B3', 'A2'])).seats).to.deep.equal(['B3', 'A1', 'A2']);

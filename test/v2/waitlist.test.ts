@@ -159,6 +159,11 @@ describe('v2 waiting list', () => {
     const offer = (await v2.getHold(read.hold_id)).body;
     expect(Date.parse(offer.expires_at) - Date.parse(offer.created_at)).to.be.closeTo(120_000, 1_500);
     expect(await category(eventId, 'ga')).to.include({ held: 2, available: 3, waiting: 0 });
+    // no ttl: the offer lives WAITLIST_OFFER_TTL_S (600 s)
+    const plain = await entry(await join(eventId, { qty: 1, category_id: 'ga' }, 'offered'));
+    const plainHold = (await v2.getHold(plain.hold_id)).body;
+    expect(Date.parse(plainHold.expires_at) - Date.parse(plainHold.created_at)).to.be.closeTo(600_000, 1_500);
+    expect(plain.expires_at).to.equal(plainHold.expires_at);
     // b: a waiting entry first, then one that would fit
     await hold(eventId, { qty: 4, category_id: 'b' });
     await join(eventId, { qty: 3, category_id: 'b' });
