@@ -1,0 +1,68 @@
+import { expect } from 'chai';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { expiryQueueNames, shardOfHold } from '../../src/jobs/expiry-queue.js';
+import { eventually } from '../helpers/eventually.js';
+import { sharedRedis } from '../helpers/redis.js';
+import { untilPast } from '../helpers/v2-api.js';
+import { assertV2Invariants } from '../helpers/v2-invariants.js';
+import { startV2Service, type V2Service } from '../helpers/v2-service.js';
+
+// A waiting-list offer whose expiry job is lost: the reconciler expires the offer and passes
+// its seats to the next entry, with no client read to trigger it. (The one test here that
+// reaches past HTTP: it removes the BullMQ job.)
+
+describe('v2 waiting list: an offer whose expiry job is lost', () => {
+  let svc: V2Service;
+  let redis: Redis;
+  before(async () => {
+    svc = await startV2Service({ RECONCILE_INTERVAL_MS: '300' });
+    redis = new Redis((await sharedRedis()).url, { maxRetriesPerRequest: null });
+  });
+  after(async () => {
+    redis?.disconnect();
+    await svc?.app.stop();
+  });
+
+  it('is expired by the reconciler, and the next entry gets the seats', async () => {
+    const { v2, app } = svc;
+    const eventId = await v2.event([{ category_id: 'ga', capacity: 2 }]);
+    const all = (await v2.hold({ event_id: eventId, qty: 2, ttl: 600 })).body;
+    const first = (await v2.join(eventId, { qty: 2, ttl: 2 })).body;
+    const second = (await v2.join(eventId, { qty: 1, ttl: 60 })).body;
+    expect([first.status, second.status]).to.deep.equal(['waiting', 'waiting']);
+    expect((await v2.release(all.hold_id, all.payment_token)).status).to.equal(200);
+    const offered = (await v2.getEntry(first.entry_id)).body;
+    expect(offered.status).to.equal('offered');
+
+    const shards = app.config.EXPIRY_QUEUES ?? 1;
+    const queue = new Queue(expiryQueueNames(shards)[shardOfHold(offered.hold_id, shards)]!, { connection: redis, prefix: app.prefix });
+    try {
+      expect(await queue.remove(offered.hold_id), 'the offer had a job to lose').to.equal(1);
+    } finally {
+      await queue.close();
+    }
+    await untilPast(offered.expires_at, 0);
+    // only GET /waitlist reads from here on: whatever serves the list is the service's own
+    const next = await eventually(
+      async () => {
+        const read = (await v2.getEntry(second.entry_id)).body;
+        return read.status === 'offered' ? read : false;
+      },
+      { timeoutMs: 8_000, intervalMs: 100 },
+    );
+    expect((await v2.getEntry(first.entry_id)).body.status).to.equal('expired');
+    const log = await v2.readLog(eventId);
+    expect(log.map((e) => [e.type, e.hold_id])).to.deep.equal([
+      ['hold.created', all.hold_id],
+      ['hold.released', all.hold_id],
+      ['hold.created', offered.hold_id],
+      ['hold.expired', offered.hold_id],
+      ['hold.created', next.hold_id],
+    ]);
+    expect([log[2].entry_id, log[4].entry_id]).to.deep.equal([first.entry_id, second.entry_id]);
+    await v2.entryWithOffer(second.entry_id, second.entry_token);
+    await assertV2Invariants(v2, eventId);
+    expect((await v2.getEvent(eventId)).body.categories[0]).to.include({ available: 1, held: 1, waiting: 0 });
+  });
+});
