@@ -65,4 +65,41 @@ describe('v2 waiting list: an offer whose expiry job is lost', () => {
     await assertV2Invariants(v2, eventId);
     expect((await v2.getEvent(eventId)).body.categories[0]).to.include({ available: 1, held: 1, waiting: 0 });
   });
+
+  describe('with the reconciler off', () => {
+    let quiet: V2Service;
+    before(async () => (quiet = await startV2Service({ RECONCILE_INTERVAL_MS: '0' })));
+    after(() => quiet?.app.stop());
+
+    it('a hold request reclaims a past-due hold whose job was lost, serves the list first, then takes what is left', async () => {
+      const { v2, app } = quiet;
+      const eventId = await v2.event([{ category_id: 'ga', capacity: 3 }]);
+      const lapsing = (await v2.hold({ event_id: eventId, qty: 3, ttl: 2 })).body;
+      const shards = app.config.EXPIRY_QUEUES ?? 1;
+      const queue = new Queue(expiryQueueNames(shards)[shardOfHold(lapsing.hold_id, shards)]!, { connection: redis, prefix: app.prefix });
+      try {
+        expect(await queue.remove(lapsing.hold_id), 'the hold had a job to lose').to.equal(1);
+      } finally {
+        await queue.close();
+      }
+      const waiting = (await v2.join(eventId, { qty: 2 })).body;
+      expect(waiting.status).to.equal('waiting');
+      await untilPast(lapsing.expires_at, 20);
+      // the seats are back (the hold is past due): the entry first, then this hold
+      const hold = await v2.hold({ event_id: eventId, qty: 1 });
+      expect(hold.status, JSON.stringify(hold.body)).to.equal(201);
+      const entry = (await v2.getEntry(waiting.entry_id)).body;
+      expect(entry.status).to.equal('offered');
+      const log = await v2.readLog(eventId);
+      expect(log.map((e) => [e.type, e.hold_id])).to.deep.equal([
+        ['hold.created', lapsing.hold_id],
+        ['hold.expired', lapsing.hold_id],
+        ['hold.created', entry.hold_id],
+        ['hold.created', hold.body.hold_id],
+      ]);
+      expect((await v2.getHold(lapsing.hold_id)).body.status).to.equal('expired');
+      await v2.entryWithOffer(waiting.entry_id, waiting.entry_token);
+      await assertV2Invariants(v2, eventId, { complete: true });
+    });
+  });
 });
