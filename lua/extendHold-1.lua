@@ -64,6 +64,8 @@ if used >= maxExtensions or expiresAt >= bound then
   return {-19, effectsReply(ctx), math.max(0, maxExtensions - used)}
 end
 local newExpiresAt = math.min(wanted, bound)
+loadEvent(ctx)
+upgradeEvent(ctx)
 redis.call('HSET', key, 'expires_at', newExpiresAt, 'extensions', used + 1)
 redis.call('PEXPIREAT', key, newExpiresAt + retentionMs)
 redis.call('ZADD', ctx.keys.expiries, newExpiresAt, localId)

@@ -19,7 +19,8 @@
 -- Returns {1, effects, qty, expires_at, created_at, lines, seats, requested_qty, extensions_used}
 --         {2, effects, ...the same, of the existing hold}       a retry
 --         {-1, effects}                        event not found
---         {-2, effects, available, more_due}   not enough seats (more_due: reclaim, ask again)
+--         {-2, effects, available, more_due}   not enough seats, or (more_due = 1) more past-due
+--                                              holds than one batch: reclaim them all, ask again
 --         {-3, effects, limit}                 total qty above the per-hold limit
 --         {-10, effects}                       the hold id is taken by another attempt
 --         {-13, effects, more_due, cid, requested, available, …}  items short: every short line
@@ -84,9 +85,14 @@ if mode == 'qty' then
 elseif mode == 'items' then
   request.lines = {}
   request.requested = 0
+  local named = {}
   for part in string.gmatch(spec, '[^;]+') do
     local cid, qty = string.match(part, '^([^=]+)=(%d+)$')
     qty = positiveInt(qty, 'item qty')
+    if named[cid] then
+      error('bad argument items: category ' .. cid .. ' twice')
+    end
+    named[cid] = true
     if not hasCategory(ctx, cid) then
       return {-16, effectsReply(ctx), cid}
     end
@@ -98,9 +104,13 @@ elseif mode == 'items' then
     error('bad argument items')
   end
 elseif mode == 'seats' then
-  local unknown, byCategory, order = {}, {}, {}
+  local unknown, byCategory, order, named = {}, {}, {}, {}
   request.seats = {}
   for seat in string.gmatch(spec, '[^,]+') do
+    if named[seat] then
+      error('bad argument seats: ' .. seat .. ' twice')
+    end
+    named[seat] = true
     local row, num = parseSeatId(seat)
     local info = row and rowInfo(ctx, row)
     if not info or num > info.seats then
@@ -139,12 +149,24 @@ local gate = admissionGate(ctx, ARGV[11], ARGV[12], true)
 if gate then
   return {gate, effectsReply(ctx)}
 end
+upgradeEvent(ctx)
 
 -- Seats of past-due holds go back (to waiting lists first) before this hold decides.
 local _, moreDue = reclaimDue(ctx, batch)
 serveFreed(ctx, retentionMs)
 if afterFullReclaim then
   moreDue = 0
+end
+-- More past-due holds than one batch: their seats could change which seats this hold gets
+-- (or whether it gets any), so the caller gives them all back and asks again. Only a general
+-- qty hold that has its seats anyway decides now.
+if moreDue == 1 then
+  local generalQty = mode == 'qty' and
+    redis.call('HGET', ctx.keys.event, 'c:' .. request.categoryId .. ':kind') ~= 'seated' and
+    categoryAvailable(ctx, request.categoryId) >= request.qty
+  if not generalQty then
+    return {-2, effectsReply(ctx), 0, 1}
+  end
 end
 
 for _, cid in ipairs(wanted) do

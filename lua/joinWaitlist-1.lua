@@ -12,14 +12,17 @@
 -- ARGV[9] how long records outlive their end, ms
 -- ARGV[10] admission ticket id (the event-local part), '' when none was sent
 -- ARGV[11] admission token digest, '' when none
+-- ARGV[12] '1' when the caller has just reclaimed every past-due hold, else '0'
 -- Returns {1, effects, status, position, category_id}  joined ('waiting' or 'offered'; position 0 when offered)
 --         {2, effects, status, position, category_id}  the entry already exists (a retry)
 --         {-1, effects}          event not found
+--         {-2, effects, 0, 1}    more past-due holds than one batch: reclaim them all, ask again
 --         {-3, effects, limit}   qty above the per-hold limit
 --         {-10, effects}         the entry id is taken by another attempt
 --         {-16, effects, cid}    unknown category ('' : category_id required)
 --         {-20, effects, total}  qty above the category's total
---         {-30 | -31, effects}   admission required / in use
+--         {-30 | -31, effects}   admission required / the admission has an active hold (an
+--                                entry offered at once is that admission's hold)
 --@include args
 --@include waitlist
 --@include admission
@@ -71,13 +74,17 @@ local total = categoryCounts(ctx, cid).total
 if qty > total then
   return {-20, effectsReply(ctx), total}
 end
-local gate = admissionGate(ctx, ARGV[10], ARGV[11], false)
+local gate = admissionGate(ctx, ARGV[10], ARGV[11], true)
 if gate then
   return {gate, effectsReply(ctx)}
 end
+upgradeEvent(ctx)
 
-reclaimDue(ctx, batch)
+local _, moreDue = reclaimDue(ctx, batch)
 serveFreed(ctx, retentionMs)
+if moreDue == 1 and ARGV[12] ~= '1' then
+  return {-2, effectsReply(ctx), 0, 1}
+end
 local seq = redis.call('HINCRBY', ctx.keys.event, 'waitlist_seq', 1)
 local member = cid .. ':' .. string.format('%015d', seq) .. ':' .. entryId
 redis.call('HSET', key, 'category', cid, 'qty', qty, 'ttl_ms', ttlMs, 'token', tokenDigest,
@@ -85,4 +92,9 @@ redis.call('HSET', key, 'category', cid, 'qty', qty, 'ttl_ms', ttlMs, 'token', t
 redis.call('ZADD', ctx.keys.waitlist, 0, member)
 -- Served like seats coming back: when it is the head and the seats are there, offered now.
 serveWaitlist(ctx, cid, retentionMs)
-return entryReply(1, readRecord(key))
+local joined = readRecord(key)
+if joined.status == 'offered' then
+  -- offered at once: the admission it came in with now has this hold
+  admissionBind(ctx, ARGV[10], entryId)
+end
+return entryReply(1, joined)

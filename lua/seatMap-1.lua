@@ -23,6 +23,7 @@ end
 if only ~= '' and not hasCategory(ctx, only) then
   return {-16, effectsReply(ctx)}
 end
+upgradeEvent(ctx)
 local _, moreDue = reclaimDue(ctx, batch)
 serveFreed(ctx, retentionMs)
 local reply = {1, effectsReply(ctx), moreDue}

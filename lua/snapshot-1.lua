@@ -20,6 +20,7 @@ local ctx = newContext(KEYS[1], eventId)
 if not loadEvent(ctx) then
   return {-1, effectsReply(ctx)}
 end
+upgradeEvent(ctx)
 local _, moreDue = reclaimDue(ctx, batch)
 serveFreed(ctx, retentionMs)
 local e = redis.call('HMGET', ctx.keys.event, 'name', 'created_at', 'max_per_hold')

@@ -32,20 +32,26 @@ local function longestRun(status)
   return best
 end
 
--- Sets seats `nums` of `row` from state `from` to `to`; every seat must be in `from`.
-local function setRowSeats(ctx, row, nums, from, to)
-  local fromChar, toChar = SEAT_CHAR[from], SEAT_CHAR[to]
+-- The seat string of `row` as bytes, after checking that every seat of `nums` is in state
+-- `from` (an error otherwise, before anything is written).
+local function checkRowSeats(ctx, row, nums, from)
   local status = redis.call('HGET', ctx.keys.seats, row)
   if not status then
     error('no seat row ' .. row)
   end
   local bytes = { string.byte(status, 1, -1) }
-  local fromByte, toByte = string.byte(fromChar), string.byte(toChar)
+  local fromByte = string.byte(SEAT_CHAR[from])
   for _, num in ipairs(nums) do
     if bytes[num] ~= fromByte then
       error('seat ' .. row .. num .. ' is not ' .. from)
     end
   end
+  return bytes
+end
+
+-- Writes seats `nums` of `row` (checked by checkRowSeats) as state `to`, with the row's summaries.
+local function writeRowSeats(ctx, row, bytes, nums, from, to)
+  local toByte = string.byte(SEAT_CHAR[to])
   for _, num in ipairs(nums) do
     bytes[num] = toByte
   end
@@ -53,7 +59,7 @@ local function setRowSeats(ctx, row, nums, from, to)
   for i = 1, #bytes, 4000 do
     chunks[#chunks + 1] = string.char(unpack(bytes, i, math.min(i + 3999, #bytes)))
   end
-  status = table.concat(chunks)
+  local status = table.concat(chunks)
   redis.call('HSET', ctx.keys.seats, row, status)
   local delta = 0
   if from == 'available' then delta = delta - #nums end

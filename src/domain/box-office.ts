@@ -330,7 +330,7 @@ export class BoxOffice {
     return holdView(holdId, id.eventId, pairsToRecord(reply.rest), this.deps.settings.maxExtensions);
   }
 
-  async extendHold(holdId: string, paymentToken: string, ttlS: number): Promise<HoldView> {
+  async extendHold(holdId: string, paymentToken: string, ttlS: number, clientId?: string): Promise<HoldView> {
     const id = parseChildId(holdId);
     if (!id) throw notFound('hold', holdId);
     const { settings } = this.deps;
@@ -346,8 +346,15 @@ export class BoxOffice {
     if (reply.code !== ScriptCode.Ok && reply.code !== ScriptCode.Replay) {
       throw refusalOf('extendHold', reply, { subject: 'hold', id: holdId, eventId: id.eventId });
     }
-    if (reply.code === ScriptCode.Ok) this.deps.metrics.holdsExtended.inc();
-    return holdView(holdId, id.eventId, pairsToRecord(reply.rest), settings.maxExtensions);
+    const hold = holdView(holdId, id.eventId, pairsToRecord(reply.rest), settings.maxExtensions);
+    if (reply.code === ScriptCode.Ok) {
+      this.deps.metrics.holdsExtended.inc();
+      // The cap counts the hold until its new expires_at; its job re-delays itself when it fires.
+      if (clientId !== undefined && this.deps.clientLimits) {
+        await this.deps.clientLimits.extendHold(clientId, holdId, hold.expiresAt.getTime()).catch(() => undefined);
+      }
+    }
+    return hold;
   }
 
   async book(holdId: string, paymentToken: string, clientId?: string): Promise<{ booking: BookingView; replayed: boolean }> {

@@ -108,6 +108,16 @@ export class ClientLimits {
   }
 
   /** The hold is no longer active (refused, booked or released): it stops counting. */
+  /** An extended hold counts until its new expires_at (only if the client counts it at all). */
+  async extendHold(clientId: string, holdId: string, expiresAtMs: number): Promise<void> {
+    if (this.settings.maxActiveHolds === undefined) return;
+    const setKey = this.keys.clientHolds(clientKey(clientId));
+    // The set itself lives as long as its longest hold: as long as this one now, at least.
+    if ((await this.client.zadd(setKey, 'XX', 'CH', expiresAtMs, holdId)) > 0) {
+      await this.client.pexpireat(setKey, expiresAtMs, 'GT');
+    }
+  }
+
   async forgetHold(clientId: string, holdId: string): Promise<void> {
     if (this.settings.maxActiveHolds === undefined) return;
     await this.client.zrem(this.keys.clientHolds(clientKey(clientId)), holdId);

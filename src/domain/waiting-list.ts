@@ -47,7 +47,7 @@ export class WaitingList {
     const entryToken = attempt.token ?? newPaymentToken();
     const admission = parseAdmissionToken(input.admissionToken);
     const { settings } = this.deps;
-    const reply = await this.run('joinWaitlist', input.eventId, [
+    const args = (afterFullReclaim: boolean) => [
       input.eventId,
       entryId.localId,
       digestToken(entryToken),
@@ -59,7 +59,15 @@ export class WaitingList {
       settings.holdRecordRetentionS * 1000,
       admission.ticketLocalId,
       admission.digest,
-    ]);
+      afterFullReclaim ? '1' : '0',
+    ];
+    let reply = await this.run('joinWaitlist', input.eventId, args(false));
+    if (reply.code === ScriptCode.NotEnoughSeats && Number(reply.rest[1]) === 1) {
+      // More past-due holds than one batch: give them all back first, so the join decides
+      // (offered or waiting) on the seats there really are.
+      await this.reclaimAllDue(input.eventId);
+      reply = await this.run('joinWaitlist', input.eventId, args(true));
+    }
     if (reply.code === ScriptCode.IdTaken) throw new Error(`entry id ${entryId.id} is taken by another attempt`);
     if (reply.code !== ScriptCode.Ok && reply.code !== ScriptCode.Replay) {
       throw refusalOf('joinWaitlist', reply, {
@@ -72,6 +80,14 @@ export class WaitingList {
     const replayed = reply.code === ScriptCode.Replay;
     if (!replayed) this.deps.metrics.waitlistEntries.inc();
     return { entry: await this.get(entryId.id), entryToken, replayed };
+  }
+
+  private async reclaimAllDue(eventId: string): Promise<void> {
+    const { settings } = this.deps;
+    for (let round = 0; round < 1_000; round++) {
+      const reply = await this.run('snapshot', eventId, [eventId, 1_000, settings.holdRecordRetentionS * 1000]);
+      if (reply.code !== ScriptCode.Ok || Number(reply.rest[0]) !== 1) return;
+    }
   }
 
   async get(entryId: string): Promise<WaitlistEntryView> {

@@ -171,7 +171,8 @@ export function holdRoutes(settings: HttpSettings): Route[] {
       problems: ['invalid-request', 'forbidden-token', 'not-found', 'extension-refused', 'hold-booked', 'hold-gone'],
       async handle({ req, res, deps, params, body }) {
         const token = tokenOf('payment_token', body.payment_token, req.get('Payment-Token'));
-        const hold = await deps.boxOffice.extendHold(params.holdId!, token, body.ttl ?? deps.settings.holdTtlDefaultS);
+        const client = clientIdOf(req, deps.settings.clientIdHeader);
+        const hold = await deps.boxOffice.extendHold(params.holdId!, token, body.ttl ?? deps.settings.holdTtlDefaultS, client);
         res.json(holdJson(hold));
       },
     }),
