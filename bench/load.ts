@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { cpuOf } from './cpu.js';
 
 // One autocannon run, reduced to the figures we report.
 
@@ -11,6 +12,10 @@ export interface LoadResult {
   ok: number;
   non2xx: number;
   errors: number;
+  /** answers by status, when any was not 2xx */
+  statuses?: Record<string, number>;
+  /** CPU time of the measured processes per answered request (µs), when `cpuPids` was given */
+  cpuUsPerRequest?: number;
 }
 
 export interface LoadOptions {
@@ -25,10 +30,15 @@ export interface LoadOptions {
   amount?: number;
   connections?: number;
   overallRate?: number;
+  /** processes whose CPU time to count (the server's: its workers too) */
+  cpuPids?: () => readonly number[];
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const method = options.method ?? 'POST';
+  const pids = options.cpuPids?.() ?? [];
+  const cpuBefore = cpuOf(pids);
+  const statuses: Record<string, number> = {};
   const result = await autocannon({
     url: options.url,
     connections: options.connections ?? 100,
@@ -45,12 +55,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         },
         // Every run parses its answers, so the client costs the same for each target.
         onResponse: (status: number, body: string) => {
+          statuses[status] = (statuses[status] ?? 0) + 1;
           const parsed = body ? JSON.parse(body) : undefined;
           options.onJson?.(status, parsed);
         },
       },
     ],
   } as autocannon.Options);
+  const cpuUs = cpuOf(pids) - cpuBefore;
+  const answered = result['2xx'] + result.non2xx;
   const latency = result.latency as unknown as Record<string, number>;
   return {
     name: options.name,
@@ -61,5 +74,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     ok: result['2xx'],
     non2xx: result.non2xx,
     errors: result.errors,
+    ...(result.non2xx > 0 ? { statuses } : {}),
+    ...(pids.length > 0 && answered > 0 ? { cpuUsPerRequest: Math.round(cpuUs / answered) } : {}),
   };
 }

@@ -67,10 +67,17 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   const target = redisTarget(config);
   const commands = createRedisClient(target, { role: 'requests', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
   const workerConnection = createRedisClient(target, { role: 'queue', commandTimeoutMs: 0 });
-  const clients: RedisClient[] = [commands, workerConnection];
+  // Expiry jobs and the due index: added after a hold, never waited for by a request, so
+  // their commands are auto-pipelined (one write per event-loop turn for all of them).
+  const background = createRedisClient(target, {
+    role: 'requests',
+    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+    autoPipelining: true,
+  });
+  const clients: RedisClient[] = [commands, workerConnection, background];
   for (const client of clients) client.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis'));
   try {
-    await waitUntilReady(commands, READY_TIMEOUT_MS);
+    await Promise.all([waitUntilReady(commands, READY_TIMEOUT_MS), waitUntilReady(background, READY_TIMEOUT_MS)]);
     await checkEvictionPolicy(commands, config, logger);
   } catch (error) {
     for (const client of clients) client.disconnect();
@@ -80,14 +87,16 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
 
   const keys = new KeySpace(config.KEY_PREFIX);
   const scripts = new Scripts(commands);
-  // The queue shares the request-path connection, so adding a job fails fast too.
   const expiryShards = config.EXPIRY_QUEUES ?? (target.kind === 'cluster' ? 8 : 1);
   // The due index (event -> next expires_at) is told of every hold by the scheduler.
-  const dueIndex = new DueIndex(commands, dueIndexKey(keys), (error) =>
+  const dueIndex = new DueIndex(background, dueIndexKey(keys), (error) =>
     logger.debug({ err: String(error) }, 'due index update failed; the reconciler\'s full walk repairs it'),
   );
-  const expiryQueue = new ExpiryQueues(commands, keys.queuePrefix(), expiryShards, dueIndex);
+  const expiryQueue = new ExpiryQueues(background, keys.queuePrefix(), expiryShards, dueIndex);
   await expiryQueue.ready();
+  // Jobs are added off the request path (the answer does not wait for them).
+  expiryQueue.onAddFailed = (holdId, error) =>
+    logger.warn({ holdId, err: String(error) }, 'expiry job not scheduled; the reconciler will expire the hold');
   let shuttingDown = false;
   const isReady = async () => !shuttingDown && evictionWatch.safe() && (await ping(commands));
   const seatTotals = new CachedSeatTotals(() => readSeatTotals(commands, keys), config.SEAT_GAUGES_MAX_AGE_MS, () =>

@@ -75,11 +75,30 @@ export class ExpiryQueues implements ExpiryScheduler {
     this.queues = expiryQueueNames(shards).map((name) => new Queue(name, { connection, prefix, streams }));
   }
 
+  /** told when a job could not be added (the hold stands; the reconciler will expire it) */
+  onAddFailed: (holdId: string, error: unknown) => void = () => undefined;
+  private readonly adding = new Set<Promise<unknown>>();
+
+  /**
+   * Adds the hold's job without making the request wait for it: the command is issued now,
+   * before the answer goes out, and its outcome arrives later. A hold is durable when its
+   * 201 leaves; a job that never makes it (Redis trouble, a crash) is what the reconciler,
+   * told through the due index, is for.
+   */
   async schedule(holdId: string, delayMs: number): Promise<void> {
     const at = holdId.indexOf('.');
     if (at > 0) this.dueIndex?.note(holdId.slice(0, at), Date.now() + delayMs);
     const queue = this.queues[shardOfHold(holdId, this.queues.length)]!;
-    await queue.add(EXPIRE_JOB, {}, { ...expiryJobOptions, jobId: holdId, delay: delayMs });
+    const added = queue
+      .add(EXPIRE_JOB, {}, { ...expiryJobOptions, jobId: holdId, delay: delayMs })
+      .catch((error: unknown) => this.onAddFailed(holdId, error))
+      .finally(() => this.adding.delete(added));
+    this.adding.add(added);
+  }
+
+  /** resolves once every job issued so far has been added (or failed) */
+  async settled(): Promise<void> {
+    await Promise.all([...this.adding]);
   }
 
   /**
@@ -91,6 +110,7 @@ export class ExpiryQueues implements ExpiryScheduler {
   }
 
   async close(): Promise<void> {
+    await this.settled();
     await Promise.all(this.queues.map((queue) => queue.close()));
   }
 }

@@ -113,7 +113,9 @@ describe('Redis stalls after doing the work (replies held back)', function () {
       const eventId = await app.api.createEvent(10);
       const key = { headers: { 'Idempotency-Key': randomUUID() } };
       const body = { event_id: eventId, qty: 2 };
-      const stalled = proxy.stallOn(`{${eventId}}`, 300);
+      // Stalled on the first attempt's claim of the key: after the stall it still has its
+      // hold script to run (a round trip) while the concurrent request reads the key's record.
+      const stalled = proxy.stallOn(`${app.prefix}:idem:`, 300);
       const first = app.api.post('/holds', body, key);
       await stalled;
       const concurrent = await app.api.post('/holds', body, key);
