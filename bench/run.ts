@@ -29,6 +29,8 @@ const MEMORY_HOLDS = Number(process.env.BENCH_MEMORY_HOLDS ?? 20_000);
 const EXPIRY_HOLDS = Number(process.env.BENCH_EXPIRY_HOLDS ?? 100_000);
 /** settings for the service processes, to compare variants: BENCH_ENV='{"LOG_REQUESTS":"false"}' */
 const SERVICE_ENV = JSON.parse(process.env.BENCH_ENV ?? '{}') as Record<string, string>;
+/** run the service from another checkout (to measure a commit before a change): its path */
+const SERVICE_DIR = process.env.BENCH_SERVICE_DIR || undefined;
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const PREFIX = 'bench';
 const OUT_DIR = join(process.cwd(), 'bench', 'results');
@@ -56,7 +58,7 @@ const pidsOf = (server: ServerProcess) => () => processTree(server.child.pid!);
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'box-office-bench-'));
   const redis = await startEmbeddedRedis({ dataDir, appendfsync: 'everysec' });
-  const service = await startServerProcess('src/main.ts', serviceEnv(redis.url));
+  const service = await startServerProcess('src/main.ts', serviceEnv(redis.url), [], SERVICE_DIR);
   const echo = await startServerProcess('bench/echo-server.ts', {});
   const admin = new Redis(redis.url);
   const load = { connections: CONNECTIONS, durationS: DURATION_S };
@@ -142,7 +144,7 @@ async function main() {
 
     const summary = {
       machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-      settings: { rounds: ROUNDS, durationS: DURATION_S, connections: CONNECTIONS, serviceEnv: SERVICE_ENV },
+      settings: { rounds: ROUNDS, durationS: DURATION_S, connections: CONNECTIONS, serviceEnv: SERVICE_ENV, otherCheckout: Boolean(SERVICE_DIR) },
       ratios: {
         holdsToEcho: round2(ratio(runs.holds, runs.echoPost)),
         bookToEcho: round2(ratio(runs.book, runs.echoPost)),
@@ -167,10 +169,12 @@ async function main() {
       runs,
     };
     mkdirSync(OUT_DIR, { recursive: true });
-    writeFileSync(join(OUT_DIR, 'latest.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    // BENCH_OUT=before: bench/results/before.json (and .svg), to keep beside latest
+    const outName = process.env.BENCH_OUT || 'latest';
+    writeFileSync(join(OUT_DIR, `${outName}.json`), `${JSON.stringify(summary, null, 2)}\n`);
     const medianRps = (list: LoadResult[]) => median(list.map((run) => run.requestsPerSecond));
     writeFileSync(
-      join(OUT_DIR, 'latest.svg'),
+      join(OUT_DIR, `${outName}.svg`),
       ratioChart(`Box Office vs Express echo (${cpus().length} cores, c=${CONNECTIONS})`, [
         { label: 'POST /holds', ratio: summary.ratios.holdsToEcho, requestsPerSecond: medianRps(runs.holds), target: 0.85 },
         { label: 'POST /book', ratio: summary.ratios.bookToEcho, requestsPerSecond: medianRps(runs.book) },
@@ -273,7 +277,7 @@ async function expiryDrain(serviceUrl: string, admin: Redis, holdsPerSecond: num
  */
 async function holdStages(redisUrl: string, holdCpuUs: number) {
   const profileDir = mkdtempSync(join(tmpdir(), 'box-office-cpuprof-'));
-  const profiled = await startServerProcess('src/main.ts', serviceEnv(redisUrl), ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
+  const profiled = await startServerProcess('src/main.ts', serviceEnv(redisUrl), ['--cpu-prof', `--cpu-prof-dir=${profileDir}`], SERVICE_DIR);
   try {
     await warmUp(profiled);
     const { event_id: eventId } = await post(`${profiled.url}/events`, { name: 'stages', total_seats: 1_000_000 });
@@ -304,8 +308,8 @@ async function holdStages(redisUrl: string, holdCpuUs: number) {
 
 /** POST /holds with WEB_CONCURRENCY=2 against one worker, alternating, on the same Redis. */
 async function workersCompared(redisUrl: string) {
-  const one = await startServerProcess('src/main.ts', serviceEnv(redisUrl, { WEB_CONCURRENCY: '1' }));
-  const two = await startServerProcess('src/main.ts', serviceEnv(redisUrl, { WEB_CONCURRENCY: '2' }));
+  const one = await startServerProcess('src/main.ts', serviceEnv(redisUrl, { WEB_CONCURRENCY: '1' }), [], SERVICE_DIR);
+  const two = await startServerProcess('src/main.ts', serviceEnv(redisUrl, { WEB_CONCURRENCY: '2' }), [], SERVICE_DIR);
   const results: { one: LoadResult[]; two: LoadResult[] } = { one: [], two: [] };
   try {
     await warmUp(one, two);

@@ -133,6 +133,15 @@ describe('an instance crashes with active holds (two processes, one Redis)', fun
       holdId: response.body.hold_id as string,
       expiresAtMs: Date.parse(response.body.expires_at),
     }));
+    // A adds the jobs without its answers waiting for them: the scenario starts once it has.
+    const jobs = new Queue(EXPIRY_QUEUE_NAME, { connection: redis, prefix });
+    try {
+      await eventually(async () => {
+        for (const hold of holds) expect(await jobs.getJob(hold.holdId), `job of ${hold.holdId}`).to.not.equal(undefined);
+      });
+    } finally {
+      await jobs.close();
+    }
     await onHolds?.(prefix, holds.map((hold) => hold.holdId));
 
     a.child.kill('SIGKILL');
