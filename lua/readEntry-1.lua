@@ -1,25 +1,37 @@
--- Reads a waiting-list entry with its place in line and its offered hold's state.
+-- Reads a waiting-list entry with its place in line and its offered hold's state, after
+-- giving back the seats of past-due holds (to waiting lists first), so that a lapsed offer
+-- has passed its seats on by the time anyone reads the list.
 -- KEYS[1] event hash
 -- ARGV[1] entry id (the event-local part)
--- Returns {now_ms, position (0 unless waiting), hold_counted_active (1/0), hold_status,
---          hold_expires_at, entry fields...} (no entry fields when there is no such entry)
---@include serverTime
---@include keys
+-- ARGV[2] event id
+-- ARGV[3] most past-due holds to reclaim in this call
+-- ARGV[4] how long records outlive their end, ms (for offers made on the way)
+-- Returns {1, effects, now_ms, position (0 unless waiting), hold_counted_active (1/0),
+--          hold_status, hold_expires_at, entry fields...} (no entry fields when there is no
+--          such entry)
+--@include args
+--@include waitlist
 
-local k = eventKeysOf(KEYS[1])
-local now = serverTimeMs()
-local flat = redis.call('HGETALL', k.entry(ARGV[1]))
-if #flat == 0 then
-  return {now, 0, 0, '', ''}
+local entryId = nonEmpty(ARGV[1], 'entry id')
+local eventId = nonEmpty(ARGV[2], 'event id')
+local batch = positiveInt(ARGV[3], 'reclaim batch')
+local retentionMs = nonNegativeInt(ARGV[4], 'retention')
+
+local ctx = newContext(KEYS[1], eventId)
+local entry = readRecord(ctx.keys.entry(entryId))
+if not entry then
+  return {1, effectsReply(ctx), ctx.now, 0, 0, '', ''}
 end
-local entry = {}
-for i = 1, #flat, 2 do
-  entry[flat[i]] = flat[i + 1]
+if loadEvent(ctx) then
+  upgradeEvent(ctx)
+  reclaimDue(ctx, batch)
+  serveFreed(ctx, retentionMs)
+  entry = readRecord(ctx.keys.entry(entryId))
 end
 local position = 0
 if entry.status == 'waiting' then
-  position = redis.call('ZLEXCOUNT', k.waitlist, '[' .. entry.category .. ':', '[' .. entry.member)
+  position = waitPosition(ctx, entry.category, entry.member)
 end
-local hold = redis.call('HMGET', k.hold(ARGV[1]), 'status', 'expires_at')
-local counted = redis.call('HEXISTS', k.active, ARGV[1])
-return {now, position, counted, hold[1] or '', hold[2] or '', unpack(flat)}
+local hold = redis.call('HMGET', ctx.keys.hold(entryId), 'status', 'expires_at')
+local counted = redis.call('HEXISTS', ctx.keys.active, entryId)
+return {1, effectsReply(ctx), ctx.now, position, counted, hold[1] or '', hold[2] or '', unpack(flatten(entry))}

@@ -24,15 +24,31 @@ export class AuditLog {
     }
     if (!isEventId(eventId)) throw notFound('event', eventId);
     const keys = this.keys.eventKeys(eventId);
-    const [exists, raw] = await Promise.all([
+    const [exists, newest, raw] = await Promise.all([
       this.client.exists(keys.event),
+      this.client.xrevrange(keys.log, '+', '-', 'COUNT', 1),
       this.client.xrange(keys.log, after === undefined ? '-' : `(${after}`, '+', 'COUNT', limit + 1),
     ]);
     if (!exists) throw notFound('event', eventId);
+    // An `after` no entry has reached yet cannot come from a `next`: out of range.
+    if (after !== undefined && compareIds(after, newest[0]?.[0] ?? '0-0') > 0) {
+      throw new DomainError('invalid-request', {
+        detail: `after ${after} is beyond this event's last log entry`,
+        errors: [{ field: 'after', message: "is beyond the log's last entry" }],
+      });
+    }
     const entries = raw.slice(0, limit).map(([id, fields]) => entryOf(id, fields));
     const last = entries.at(-1)?.id;
     return { entries, next: last ?? after ?? null, more: raw.length > limit };
   }
+}
+
+/** Stream ids `<ms>-<seq>` compared as numbers. */
+function compareIds(a: string, b: string): number {
+  const [aMs, aSeq] = a.split('-').map(BigInt) as [bigint, bigint];
+  const [bMs, bSeq] = b.split('-').map(BigInt) as [bigint, bigint];
+  if (aMs !== bMs) return aMs < bMs ? -1 : 1;
+  return aSeq === bSeq ? 0 : aSeq < bSeq ? -1 : 1;
 }
 
 function entryOf(id: string, flat: string[]): AuditEntry {

@@ -93,8 +93,14 @@ export class WaitingList {
   async get(entryId: string): Promise<WaitlistEntryView> {
     const id = parseChildId(entryId);
     if (!id) throw notFound('waiting-list entry', entryId);
-    const reply = await this.deps.scripts.raw('readEntry', this.deps.keys.eventKey(id.eventId), [id.localId]);
-    const [nowMs, position, holdCounted, holdStatus, holdExpiresAt, ...fields] = reply;
+    const { settings } = this.deps;
+    const reply = await this.run('readEntry', id.eventId, [
+      id.localId,
+      id.eventId,
+      settings.reclaimBatch,
+      settings.holdRecordRetentionS * 1000,
+    ]);
+    const [nowMs, position, holdCounted, holdStatus, holdExpiresAt, ...fields] = reply.rest;
     const record = pairsToRecord(fields);
     if (!record.status) throw notFound('waiting-list entry', entryId);
     let status = record.status as WaitlistStatus;
