@@ -258,7 +258,7 @@ function raceSuite(backend: 'single' | 'cluster') {
       expect(snapshot.log.filter((e) => e.type === 'booking.cancelled').map((e) => e.category_id).sort()).to.deep.equal(['ga', 's']);
     });
 
-    it('seats coming back by release, expiry and cancellation at once while entries wait: strict order, no double offer, no public hold', async () => {
+    it('seats coming back by release, expiry, cancellation and entries leaving, all at once while entries wait: strict order, no double offer, no public hold', async () => {
       const specs = [
         { id: 'ga', capacity: 30 },
         { id: 'st', capacity: 20 },
@@ -310,7 +310,8 @@ function raceSuite(backend: 'single' | 'cluster') {
           expect(joined.status, JSON.stringify(joined.body)).to.equal(201);
           expect(joined.body).to.include({ status: 'waiting', position: i + 1 });
           plan.entries.push({ entryId: joined.body.entry_id, token: joined.body.entry_token, qty });
-          wanted += qty;
+          // every fifth leaves later: count what the others want, so the list never empties
+          if (i % 5 !== 2) wanted += qty;
         }
       }
       let stop = false;
@@ -326,14 +327,18 @@ function raceSuite(backend: 'single' | 'cluster') {
           await sleep(20);
         }
       })();
-      await Promise.all(
+      // every fifth entry leaves while the seats come back: before its offer, or after (its offer then goes on)
+      const leaves = (plan: Plan) => plan.entries.filter((_, i) => i % 5 === 2);
+      const answers = await Promise.all(
         plans.flatMap((plan) => [
+          ...leaves(plan).map((e, i) => client(i).leave(e.entryId, e.token)),
           ...plan.toRelease.map((h, i) => client(i + 2).release(h.hold_id, h.payment_token)),
           ...plan.toCancel.map(({ hold, booking }, i) =>
             i % 2 ? client(i + 2).cancel(booking.booking_id, hold.payment_token) : client(i + 2).cancelAsAdmin(booking.booking_id),
           ),
         ]),
       );
+      for (const answer of answers) expect(answer.status, JSON.stringify(answer.body)).to.equal(200);
       await eventually(
         async () => {
           const all = plans.flatMap((plan) => plan.toExpire);
@@ -351,7 +356,10 @@ function raceSuite(backend: 'single' | 'cluster') {
       for (const plan of plans) {
         let seats = plan.capacity;
         let blocked = false;
-        const expected = plan.entries.map(({ qty }) => {
+        const left = new Set(leaves(plan));
+        const expected = plan.entries.map((e) => {
+          const { qty } = e;
+          if (left.has(e)) return 'left';
           if (!blocked && qty <= seats) {
             seats -= qty;
             return 'offered';
@@ -364,7 +372,16 @@ function raceSuite(backend: 'single' | 'cluster') {
         const offered = reads.filter((r) => r.body.status === 'offered');
         expect(new Set(offered.map((r) => r.body.hold_id)).size, 'one hold per offered entry').to.equal(offered.length);
         const offerEntries = snapshot.log.filter((e) => e.type === 'hold.created' && e.entry_id && e.category_id === plan.id);
-        expect(offerEntries.map((e) => e.entry_id).sort(), 'each entry offered once').to.deep.equal(offered.map((r) => r.body.entry_id).sort());
+        const offeredIds = offerEntries.map((e) => e.entry_id);
+        expect(new Set(offeredIds).size, 'no entry offered twice').to.equal(offeredIds.length);
+        expect(offeredIds, 'every offered entry has its offer logged').to.include.members(offered.map((r) => r.body.entry_id));
+        const leftIds = new Set(reads.filter((r) => r.body.status === 'left').map((r) => r.body.entry_id));
+        expect(offeredIds.filter((id) => !leftIds.has(id)).sort(), 'offers only to entries still there').to.deep.equal(
+          offered.map((r) => r.body.entry_id).sort(),
+        );
+        for (const offer of offerEntries.filter((e) => leftIds.has(e.entry_id))) {
+          expect(snapshot.log.filter((e) => e.type === 'hold.released' && e.hold_id === offer.hold_id), 'a left entry’s offer was released').to.have.length(1);
+        }
         const offeredQty = offered.reduce((s, r) => s + r.body.qty, 0);
         expect(snapshot.categories.get(plan.id)).to.include({ held: offeredQty, booked: 0, available: plan.capacity - offeredQty });
         expect(snapshot.categories.get(plan.id)!.waiting).to.equal(expected.filter((s) => s === 'waiting').length);
