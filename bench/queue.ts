@@ -1,7 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
+import { runLoad } from './load.js';
+import { startServerProcess } from './processes.js';
 import { AdmissionQueue } from '../src/domain/admission-queue.js';
 import { startEmbeddedRedis } from '../src/redis/embedded-server.js';
 import { KeySpace } from '../src/redis/keys.js';
@@ -14,13 +17,16 @@ import { Scripts } from '../src/redis/scripts.js';
 // script, over one connection to a local redis-server), Redis memory per ticket (INFO memory
 // used_memory before and after the joins), the cost of a ticket status read (in Redis: the
 // script's usec_per_call from INFO commandstats; end to end: latency percentiles), and the
-// admissions against the bound B + R * t. Results: bench/results/queue.json and stdout.
+// admissions against the bound B + R * t; then the same burst through the HTTP API of one
+// service process (QUEUE_BENCH_HTTP=off skips it). Results: bench/results/queue.json, stdout.
 
 const TICKETS = Number(process.env.QUEUE_BENCH_TICKETS ?? 100_000);
 const IN_FLIGHT = Number(process.env.QUEUE_BENCH_IN_FLIGHT ?? 64);
 const APM = Number(process.env.QUEUE_BENCH_APM ?? 10_000);
 const OBSERVE_S = Number(process.env.QUEUE_BENCH_OBSERVE_S ?? 30);
 const READS = Number(process.env.QUEUE_BENCH_READS ?? 20_000);
+/** 'off' skips the HTTP phase (one service process, POST /events/{id}/queue/tickets, GET /queue/tickets/{id}) */
+const HTTP = process.env.QUEUE_BENCH_HTTP ?? 'on';
 const OUT_DIR = join(process.cwd(), 'bench', 'results');
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
@@ -52,6 +58,69 @@ async function scriptUsecPerCall(redis: Redis): Promise<{ calls: number; usecPer
 async function redisNowMs(redis: Redis): Promise<number> {
   const [seconds, micros] = await redis.time();
   return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
+/** The same burst through the HTTP API of one service process (autocannon, 64 connections). */
+async function httpPhase(redisUrl: string, redis: Redis) {
+  const instance = await startServerProcess('src/main.ts', { REDIS_URL: redisUrl, KEY_PREFIX: 'benchhttp', LOG_LEVEL: 'info', LOG_REQUESTS: 'false' });
+  try {
+    const json = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${instance.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+      return (await response.json()) as Record<string, any>;
+    };
+    const { event_id: eventId } = await json('POST', '/events', { name: 'Hot show', total_seats: 1000 });
+    await json('PUT', `/events/${eventId}/queue`, {
+      opens_at: new Date(Date.now() + 86_400_000).toISOString(),
+      admit_per_minute: APM,
+    });
+    const memoryBefore = await usedMemory(redis);
+    const ticketIds: string[] = [];
+    console.error(`HTTP: joining ${TICKETS} tickets over 64 connections...`);
+    const joins = await runLoad({
+      name: 'POST /events/{id}/queue/tickets',
+      url: `${instance.url}/events/${eventId}/queue/tickets`,
+      amount: TICKETS,
+      connections: 64,
+      onJson: (status, body) => {
+        if (status === 201) ticketIds.push(body.ticket_id);
+      },
+    });
+    const memoryAfter = await usedMemory(redis);
+    let next = 0;
+    const reads = await autocannon({
+      url: instance.url,
+      connections: 64,
+      amount: READS,
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (request: any) => {
+            request.path = `/queue/tickets/${ticketIds[(next++ * 7919) % ticketIds.length]}`;
+            return request;
+          },
+        },
+      ],
+    } as autocannon.Options);
+    const latency = reads.latency as unknown as Record<string, number>;
+    return {
+      joinsPerSecond: joins.requestsPerSecond,
+      joinP99Ms: joins.p99Ms,
+      joined: ticketIds.length,
+      non2xx: joins.non2xx,
+      redisBytesPerTicket: Math.round((memoryAfter - memoryBefore) / Math.max(1, ticketIds.length)),
+      statusReadsPerSecond: Math.round(reads.requests.average),
+      statusReadP50Ms: latency.p50 ?? 0,
+      statusReadP99Ms: latency.p99 ?? 0,
+      statusReadNon2xx: reads.non2xx,
+    };
+  } finally {
+    await instance.stop();
+  }
 }
 
 async function main() {
@@ -107,6 +176,8 @@ async function main() {
     const admittedReads = await inPool(2_000, IN_FLIGHT, (i) => queue.getTicket(ticketIds[(i * 104729) % ticketIds.length]!));
     const readWhileAdmitting = await scriptUsecPerCall(redis);
 
+    const http = HTTP === 'off' ? null : await httpPhase(server.url, redis);
+
     const result = {
       tickets: joined,
       joinInFlight: IN_FLIGHT,
@@ -130,6 +201,7 @@ async function main() {
         worstBehindIdeal: Math.max(...samples.map((sample) => sample.ideal - sample.admitted)),
         admittedOfSample: admittedReads.filter((view) => view.status === 'admitted').length,
       },
+      http,
     };
     console.log(JSON.stringify(result, null, 2));
     mkdirSync(OUT_DIR, { recursive: true });
