@@ -80,6 +80,7 @@ async function httpPhase(redisUrl: string, redis: Redis) {
     });
     const memoryBefore = await usedMemory(redis);
     const ticketIds: string[] = [];
+    const refusals: Record<string, number> = {};
     console.error(`HTTP: joining ${TICKETS} tickets over 64 connections...`);
     const joins = await runLoad({
       name: 'POST /events/{id}/queue/tickets',
@@ -88,6 +89,7 @@ async function httpPhase(redisUrl: string, redis: Redis) {
       connections: 64,
       onJson: (status, body) => {
         if (status === 201) ticketIds.push(body.ticket_id);
+        else refusals[`${status} ${body?.type ?? ''}`] = (refusals[`${status} ${body?.type ?? ''}`] ?? 0) + 1;
       },
     });
     const memoryAfter = await usedMemory(redis);
@@ -112,6 +114,7 @@ async function httpPhase(redisUrl: string, redis: Redis) {
       joinP99Ms: joins.p99Ms,
       joined: ticketIds.length,
       non2xx: joins.non2xx,
+      refusals,
       redisBytesPerTicket: Math.round((memoryAfter - memoryBefore) / Math.max(1, ticketIds.length)),
       statusReadsPerSecond: Math.round(reads.requests.average),
       statusReadP50Ms: latency.p50 ?? 0,
@@ -165,7 +168,8 @@ async function main() {
       const beforeMs = await redisNowMs(redis);
       const { admitted } = await queue.getQueue(eventId);
       const afterMs = await redisNowMs(redis);
-      const allowedBy = (ms: number) => Math.floor(burst + (APM / 60) * (Math.max(0, ms - opensAtMs) / 1000));
+      // in integers (allowance units: APM per ms, 60,000 per admission), as the scripts count
+      const allowedBy = (ms: number) => Math.floor((burst * 60_000 + APM * Math.max(0, ms - opensAtMs)) / 60_000);
       // the read happened between the two clock readings: admitted <= the bound at the later,
       // and, when every ticket goes in as soon as the bound allows, >= the bound at the earlier
       samples.push({ atS: (afterMs - opensAtMs) / 1000, admitted, bound: allowedBy(afterMs), ideal: allowedBy(beforeMs) });
