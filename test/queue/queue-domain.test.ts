@@ -338,6 +338,11 @@ describe('admission queue (domain, real Redis)', function () {
       // hypergeometric, mean 20, sd 4.0; outside [0, 47] is beyond 6.5 sd
       const early = places.slice(0, N / 10).filter((place) => place < N / 10).length;
       expect(early).to.be.at.most(47);
+      // a client that joined first with 400 tickets (a fifth) gets a fifth of the first 200
+      // places, no more: hypergeometric, mean 40, sd 5.4; above 75 is beyond 6.5 sd
+      const hoarded = places.slice(0, 400).filter((place) => place < 200).length;
+      expect(hoarded).to.be.at.most(75);
+      expect(hoarded).to.be.at.least(5);
       // places stay drawn: read again, the same (positions only count down)
       const again = await inPool(tickets.slice(0, 50), 16, (id) => queue.getTicket(id));
       again.forEach((view, i) => {

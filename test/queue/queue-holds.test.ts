@@ -87,6 +87,18 @@ describe('holds behind an admission queue (HTTP, real hold script)', function ()
     expect(withWaiting.status).to.equal(403);
   });
 
+  it('an expired admission: 403', async () => {
+    const eventId = await api().createEvent(50);
+    // 1 s admissions (the HTTP layer takes 60 s or more; the domain takes what it is given)
+    await queue.putQueue(eventId, { opensAt: new Date(Date.now() - 1_000), admitPerMinute: 600, admissionTtlS: 1 });
+    const { ticket, ticketToken } = await queue.joinQueue(eventId);
+    await untilStatus(queue, ticket.ticketId, 'admitted');
+    await untilStatus(queue, ticket.ticketId, 'expired');
+    const refused = await hold(eventId, ticketToken);
+    expect(refused.status).to.equal(403);
+    expect(refused.body.type).to.match(/admission-required$/);
+  });
+
   it('the queue taken away: holds need no admission', async () => {
     const eventId = await openQueue(1);
     expect((await hold(eventId)).status).to.equal(403);
