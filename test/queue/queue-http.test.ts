@@ -88,6 +88,24 @@ describe('admission queue over HTTP', function () {
     expect((await api().get(`/events/${eventId}/queue`, admin)).body.joined).to.equal(1);
   });
 
+  it('after the opening: admitted tickets show admitted_at and admission_expires_at, waiting ones their position', async () => {
+    const eventId = await newEvent();
+    const put = await putQueue(eventId, { opens_at: new Date(Date.now() - 1_000).toISOString(), admit_per_minute: 1, admission_ttl_s: 120 });
+    expect(put.status).to.equal(200);
+    const first = await api().post(`/events/${eventId}/queue/tickets`, undefined, client());
+    const second = await api().post(`/events/${eventId}/queue/tickets`, undefined, client());
+    expect([first.body.position, second.body.position]).to.deep.equal([1, 1]);
+    const admittedView = (await api().get(`/queue/tickets/${first.body.ticket_id}`)).body;
+    expect(admittedView.status).to.equal('admitted');
+    expect(admittedView).not.to.have.property('position');
+    const admittedAt = Date.parse(admittedView.admitted_at);
+    expect(admittedView.admitted_at).to.equal(new Date(admittedAt).toISOString());
+    expect(Date.parse(admittedView.admission_expires_at) - admittedAt).to.equal(120_000);
+    const waitingView = (await api().get(`/queue/tickets/${second.body.ticket_id}`)).body;
+    expect(waitingView).to.deep.equal({ ticket_id: second.body.ticket_id, event_id: eventId, status: 'waiting', position: 1 });
+    expect((await api().get(`/events/${eventId}/queue`, admin)).body).to.deep.include({ joined: 2, admitted: 1 });
+  });
+
   it('joins past HOLD_RATE_LIMIT per client: 429 with Retry-After, other clients unaffected', async () => {
     const eventId = await newEvent();
     await putQueue(eventId, { opens_at: new Date(Date.now() + 3_600_000).toISOString(), admit_per_minute: 60 });
