@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Counter, type Registry } from 'prom-client';
-import { v4 as uuidv4, validate as isUuid } from 'uuid';
+import { v4 as uuidv4 } from 'uuid';
 import type { RedisClient } from '../redis/client.js';
 import type { KeySpace, QueueKeys } from '../redis/keys.js';
 import { QueueCode, QueueScripts, type QueueState } from '../redis/queue-scripts.js';
 import type { Scripts } from '../redis/scripts.js';
+import { clientKey } from './client-limits.js';
 import { DomainError, notFound } from './errors.js';
 import { digestToken, isEventId, newChildId, parseChildId } from './ids.js';
 import type { QueueSettings, QueueView, TicketView } from './model.js';
@@ -26,34 +27,9 @@ export interface AdmissionQueueDeps {
   onAdmitted?: (count: number) => void;
 }
 
-/** What a hold or waiting-list script needs to run the admission gate (lua/includes/admission.lua). */
-export interface AdmissionGateArgs {
-  /** the ticket's local id from the Admission-Token, '' when none could be read */
-  ticketId: string;
-  /** sha256 digest of the whole Admission-Token ('' when none) */
-  tokenDigest: string;
-}
-
+/** ticket_token = `<ticket local uuid>.<random uuid>`: ids.ts parseAdmissionToken reads it back */
 const SEPARATOR = '.';
 const SCORE_BITS = 52n;
-
-/** `<ticket local uuid>.<random uuid>`: the first half finds the ticket, the whole is the secret. */
-export function ticketLocalIdOfToken(token: string | undefined): string | null {
-  if (!token) return null;
-  const at = token.indexOf(SEPARATOR);
-  if (at < 0) return null;
-  const localId = token.slice(0, at);
-  return isUuid(localId) && isUuid(token.slice(at + 1)) ? localId : null;
-}
-
-/** Gate arguments (hold / waiting-list script ARGV) for the Admission-Token a request carried, if any. */
-export function admissionGateArgs(admissionToken: string | undefined): AdmissionGateArgs {
-  const ticketId = ticketLocalIdOfToken(admissionToken);
-  return {
-    ticketId: ticketId ?? '',
-    tokenDigest: ticketId && admissionToken ? digestToken(admissionToken) : '',
-  };
-}
 
 /** A uniformly random integer in [0, 2^52), exact as a double, from the OS's CSPRNG. */
 export function randomPlaceScore(): string {
@@ -79,8 +55,6 @@ export function queueMetricsHooks(registry: Registry): Pick<AdmissionQueueDeps, 
   });
   return { onTicketJoined: () => tickets.inc(), onAdmitted: (count) => admissions.inc(count) };
 }
-
-const clientKey = (clientId: string) => createHash('sha256').update(clientId).digest('base64url').slice(0, 22);
 
 export class AdmissionQueue {
   private readonly scripts: QueueScripts;

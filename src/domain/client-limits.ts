@@ -145,4 +145,4 @@ export class ClientLimits {
 }
 
 /** Client ids (API keys, addresses) are hashed: bounded key length, nothing secret in keys. */
-const clientKey = (clientId: string) => createHash('sha256').update(clientId).digest('base64url').slice(0, 22);
+export const clientKey = (clientId: string) => createHash('sha256').update(clientId).digest('base64url').slice(0, 22);

@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { AdmissionQueue, queueMetricsHooks, randomPlaceScore, ticketLocalIdOfToken } from '../../src/domain/admission-queue.js';
+import { AdmissionQueue, queueMetricsHooks, randomPlaceScore } from '../../src/domain/admission-queue.js';
 import { DomainError } from '../../src/domain/errors.js';
-import { digestToken, parseChildId } from '../../src/domain/ids.js';
+import { digestToken, parseAdmissionToken, parseChildId } from '../../src/domain/ids.js';
 import type { TicketView } from '../../src/domain/model.js';
 import { KeySpace } from '../../src/redis/keys.js';
 import { QueueCode, QueueScripts } from '../../src/redis/queue-scripts.js';
@@ -120,7 +120,7 @@ describe('admission queue (domain, real Redis)', function () {
       expect(ticket).to.deep.equal({ ticketId: ticket.ticketId, eventId, status: 'waiting', position: null });
       const parsed = parseChildId(ticket.ticketId)!;
       expect(parsed.eventId).to.equal(eventId);
-      expect(ticketLocalIdOfToken(ticketToken)).to.equal(parsed.localId);
+      expect(parseAdmissionToken(ticketToken)).to.deep.equal({ ticketLocalId: parsed.localId, digest: digestToken(ticketToken) });
       expect(ticketToken).to.match(/^[0-9a-f-]{36}\.[0-9a-f-]{36}$/);
       expect(await queue.getTicket(ticket.ticketId)).to.deep.equal(ticket);
       // only the digest is stored

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { AdmissionQueue, admissionGateArgs } from '../../src/domain/admission-queue.js';
+import { AdmissionQueue } from '../../src/domain/admission-queue.js';
+import { parseAdmissionToken } from '../../src/domain/ids.js';
 import { KeySpace } from '../../src/redis/keys.js';
 import { QueueCode, QueueScripts } from '../../src/redis/queue-scripts.js';
 import { LUA_DIR } from '../../src/redis/script-loader.js';
@@ -42,7 +43,7 @@ describe('admission gate (the include, through a test script)', function () {
 
   /** What a hold with this Admission-Token gets: 1 through (and a hold made), -30 or -31. */
   async function gate(eventId: string, token: string | undefined, options: { hold?: string; forHold?: boolean; expiresAtMs?: number } = {}) {
-    const { ticketId, tokenDigest } = admissionGateArgs(token);
+    const { ticketLocalId: ticketId, digest: tokenDigest } = parseAdmissionToken(token);
     const reply = (await redis.eval(probeSource, 1, keys.eventKeys(eventId).event, ticketId, tokenDigest,
       options.forHold === false ? '0' : '1', options.hold ?? '', options.expiresAtMs ?? Date.now() + 600_000)) as number[];
     return reply[0];
