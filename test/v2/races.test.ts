@@ -230,6 +230,66 @@ function raceSuite(backend: 'single' | 'cluster') {
       expect(snapshot.categories.get('ga')!.held).to.equal(extended.length);
     });
 
+    it('multi-category seated holds booked, released, cancelled and expiring, each racing another: one winner each, log replays', async () => {
+      const eventId = await client(0).event([
+        { category_id: 'ga', capacity: 200 },
+        { category_id: 'st', rows: Array.from({ length: 10 }, (_, i) => ({ row: `Q${String.fromCharCode(65 + i)}`, seats: 10 })) },
+      ]);
+      const tasks = await Promise.all(
+        Array.from({ length: 80 }, async (_, i) => {
+          const items = [
+            { category_id: 'ga', qty: 1 + (i % 2) },
+            { category_id: 'st', qty: 1 + (i % 3) },
+          ];
+          const made = await client(i).hold({ event_id: eventId, items, ttl: 4 });
+          expect([201, 409], JSON.stringify(made.body)).to.include(made.status);
+          if (made.status === 409) return { kind: 'refused' as const };
+          const { hold_id: holdId, payment_token: token, qty } = made.body;
+          switch (i % 4) {
+            case 0: {
+              const booked = await client(i + 1).book(holdId, token);
+              // (a machine too slow to book within the ttl: the hold expired instead)
+              if (booked.status === 410) return { kind: 'expiring' as const, holdId, qty };
+              expect(booked.status).to.equal(201);
+              const cancels = await Promise.all([client(i + 1).cancel(booked.body.booking_id, token), client(i + 2).cancelAsAdmin(booked.body.booking_id)]);
+              expect(cancels.map((c) => c.status)).to.deep.equal([200, 200]);
+              expect(cancels[0]!.body.cancelled_at).to.equal(cancels[1]!.body.cancelled_at);
+              return { kind: 'cancelled' as const, holdId, qty };
+            }
+            case 1: {
+              const [book, release] = await Promise.all([client(i + 1).book(holdId, token), client(i + 2).release(holdId, token)]);
+              const outcome = `${book.status}/${release.status}`;
+              expect(['201/409', '410/200', '410/410'], outcome).to.include(outcome);
+              if (outcome === '410/410') return { kind: 'expiring' as const, holdId, qty };
+              return book.status === 201 ? { kind: 'booked' as const, holdId, qty } : { kind: 'released' as const, holdId, qty };
+            }
+            case 2: {
+              const releases = await Promise.all([client(i + 1).release(holdId, token), client(i + 2).release(holdId, token)]);
+              if (releases.every((r) => r.status === 410)) return { kind: 'expiring' as const, holdId, qty };
+              expect(releases.map((r) => r.status)).to.deep.equal([200, 200]);
+              return { kind: 'released' as const, holdId, qty };
+            }
+            default:
+              return { kind: 'expiring' as const, holdId, qty };
+          }
+        }),
+      );
+      expect(tasks.filter((t) => t.kind === 'refused').length, 'the seated category ran short at times').to.be.greaterThan(0);
+      const expiring = tasks.filter((t) => t.kind === 'expiring') as { holdId: string }[];
+      await eventually(async () => {
+        const reads = await Promise.all(expiring.map((t, i) => client(i).getHold(t.holdId)));
+        return reads.every((r) => r.body.status === 'expired');
+      });
+      const snapshot = await assertV2Invariants(clients, eventId, { complete: true });
+      const bookedQty = tasks.filter((t) => t.kind === 'booked').reduce((sum, t) => sum + (t as { qty: number }).qty, 0);
+      expect(snapshot.event).to.include({ held: 0, booked: bookedQty, available: 300 - bookedQty });
+      const types = (type: string) => snapshot.log.filter((e) => e.type === type).length;
+      // two lines per hold: one entry per category for every movement
+      expect(types('booking.cancelled')).to.equal(2 * tasks.filter((t) => t.kind === 'cancelled').length);
+      expect(types('hold.expired')).to.equal(2 * expiring.length);
+      expect(types('hold.released')).to.equal(2 * tasks.filter((t) => t.kind === 'released').length);
+    });
+
     it('200 parallel cancels of one booking (token, admin bearer, wrong token) on three instances: seats back once', async () => {
       const eventId = await client(0).event([
         { category_id: 'ga', capacity: 10 },
