@@ -233,6 +233,30 @@ describe('v2 booking cancellation', () => {
     expectProblem(await v2.cancel(`${eventId}.00000000-0000-4000-8000-000000000000`, hold.payment_token), 404);
     expect((await v2.getBooking(booking.booking_id)).body.status).to.equal('confirmed');
     expect((await v2.getEvent(eventId)).body.booked).to.equal(2);
+    // with the admin token configured, a bearer that is not it is 401 even beside the right payment token
+    expectProblem(
+      await v2.api.post(`/bookings/${booking.booking_id}/cancel`, { payment_token: hold.payment_token }, { headers: { authorization: 'Bearer wrong' } }),
+      401,
+    );
     expect((await v2.cancel(booking.booking_id, hold.payment_token)).status).to.equal(200);
+  });
+});
+
+describe('v2 without ADMIN_TOKEN', () => {
+  let svc: V2Service;
+  before(async () => (svc = await startV2Service({ ADMIN_TOKEN: '' })));
+  after(() => svc?.app.stop());
+
+  it('operator endpoints are open; a bearer alone cancels nothing; the payment token does', async () => {
+    const v2 = new V2(svc.app.api, undefined);
+    const eventId = await v2.event([{ category_id: 'ga', capacity: 3 }]);
+    expect((await v2.log(eventId)).status).to.equal(200);
+    const hold = (await v2.hold({ event_id: eventId, qty: 1 })).body;
+    const booking = (await v2.book(hold.hold_id, hold.payment_token)).body;
+    const bearer = await v2.api.post(`/bookings/${booking.booking_id}/cancel`, undefined, { headers: { authorization: 'Bearer anything' } });
+    expect(bearer.status, JSON.stringify(bearer.body)).to.be.within(400, 499);
+    expect((await v2.getBooking(booking.booking_id)).body.status).to.equal('confirmed');
+    expect((await v2.cancel(booking.booking_id, hold.payment_token)).status).to.equal(200);
+    await assertV2Invariants(v2, eventId, { complete: true });
   });
 });
