@@ -14,5 +14,7 @@ if not s then
   return {-2}
 end
 local admitted = queueAdvance(s, serverTimeMs())
-queueSave(KEYS[2], s)
+if admitted > 0 then
+  queueSave(KEYS[2], s)
+end
 return {1, s.opensAt, s.apm, s.ttl, s.joined, s.adm, admitted}

@@ -19,7 +19,9 @@ if redis.call('HEXISTS', KEYS[4], ARGV[1]) == 0 then
 end
 local now = serverTimeMs()
 local admitted = queueAdvance(s, now)
-queueSave(KEYS[1], s)
+if admitted > 0 then
+  queueSave(KEYS[1], s)
+end
 local ticket = queueTicket({order = KEYS[2], admissions = KEYS[3]}, s, ARGV[1], now)
 if not ticket then
   return {-2}

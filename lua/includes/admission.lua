@@ -15,8 +15,8 @@
 -- forHold) the hold last bound to it is not active: not in keys.active, or past its
 -- expires_at in keys.expiries. Otherwise -30 (admission required: no, unknown or wrong token,
 -- still waiting, expired, a ticket of another event) or -31 (the admission has an active
--- hold). It writes only the queue hash (the schedule brought up to ctx.now: the state any
--- other script would compute). admissionBind records holdLocalId as the admission's hold; a
+-- hold). It writes only the queue hash, and only when the schedule, brought up to ctx.now,
+-- admitted someone since the last write (the state any other script would compute). admissionBind records holdLocalId as the admission's hold; a
 -- no-op when ticketLocalId is '' or the event has no queue.
 -- The ticket hashes are keys.queue .. ':tickets' and keys.queue .. ':holds' (mirrors
 -- KeySpace.queueKeys in src/redis/keys.ts).
@@ -68,7 +68,9 @@ end
 
 -- Brings the bucket from s.t up to now (in memory; queueSave writes it). Every waiting ticket
 -- has waited since s.t (a join brings the bucket up first), so the result does not depend on
--- how often or by whom this is called. Returns how many tickets it admitted.
+-- how often or by whom this is called, nor on whether an earlier call saved its result:
+-- reads save only when they admitted someone (each admission is materialised, and counted,
+-- once), so polling adds no write per read. Returns how many tickets it admitted.
 local function queueAdvance(s, now)
   if now >= s.opensAt then
     s.opened = 1
@@ -156,8 +158,9 @@ local function admissionGate(ctx, ticketLocalId, tokenDigest, forHold)
   if not digest or digest ~= tokenDigest then
     return -30
   end
-  queueAdvance(s, ctx.now)
-  queueSave(q.queue, s)
+  if queueAdvance(s, ctx.now) > 0 then
+    queueSave(q.queue, s)
+  end
   local ticket = queueTicket(q, s, ticketLocalId, ctx.now)
   if not ticket or ticket.status ~= 'admitted' then
     return -30

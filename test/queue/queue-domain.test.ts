@@ -155,6 +155,24 @@ describe('admission queue (domain, real Redis)', function () {
       expect(view.admitted).to.be.within(2, 4);
     });
 
+    it('reads that admit nobody write nothing (polling costs no write); one that admits saves the schedule', async () => {
+      const eventId = await bareEvent(redis, keys);
+      await queue.putQueue(eventId, { opensAt: later(-1_000), admitPerMinute: 1, admissionTtlS: 900 });
+      await queue.joinQueue(eventId);
+      const { ticket } = await queue.joinQueue(eventId);
+      const queueKey = keys.queueKeys(eventId).queue;
+      const before = await redis.hgetall(queueKey);
+      for (let i = 0; i < 20; i++) {
+        expect(await queue.getTicket(ticket.ticketId)).to.include({ status: 'waiting', position: 1 });
+        await queue.getQueue(eventId);
+      }
+      expect(await redis.hgetall(queueKey)).to.deep.equal(before);
+      // at the new rate the next goes in within 0.1 s; the read that admits it writes the state
+      await queue.putQueue(eventId, { opensAt: later(-1_000), admitPerMinute: 600, admissionTtlS: 900 });
+      expect((await untilStatus(queue, ticket.ticketId, 'admitted')).status).to.equal('admitted');
+      expect((await redis.hgetall(queueKey)).adm).to.equal('2');
+    });
+
     it('an admission expires admission_ttl_s after admitted_at; expired ones still count as admitted', async () => {
       const eventId = await bareEvent(redis, keys);
       // the domain takes what the HTTP layer validated (60 s or more); the script takes any ttl
