@@ -1,0 +1,49 @@
+import { expect } from 'chai';
+import { startTestService, type TestService } from '../helpers/service.js';
+
+// The version-2 counters on /metrics move with what the service does, one step each.
+
+describe('version-2 counters on /metrics', () => {
+  let app: TestService;
+  before(async () => (app = await startTestService({ RECONCILE_INTERVAL_MS: '0' })));
+  after(() => app.stop());
+
+  async function counters(): Promise<Record<string, number>> {
+    const text = await (await fetch(`${app.service.url}/metrics`)).text();
+    const names = [
+      'boxoffice_holds_extended_total',
+      'boxoffice_bookings_cancelled_total',
+      'boxoffice_waitlist_entries_total',
+      'boxoffice_waitlist_offers_total',
+      'boxoffice_audit_entries_total',
+    ];
+    return Object.fromEntries(
+      names.map((name) => {
+        const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+        expect(line, `${name} on the page`).to.be.a('string');
+        return [name.replace(/^boxoffice_|_total$/g, ''), Number(line!.split(' ')[1])];
+      }),
+    );
+  }
+
+  it('extensions, cancellations, waiting-list entries and offers, audit entries', async () => {
+    const bo = app.service.boxOffice;
+    const before = await counters();
+    const { event } = await bo.createEvent({ name: 'Show', totalSeats: 2 });
+    const qty = (n: number) => ({ kind: 'qty' as const, qty: n, partial: false, adjacent: true });
+    const held = await bo.createHold({ eventId: event.eventId, ttlS: 60, request: qty(2) }); // 1 entry
+    await bo.extendHold(held.hold.holdId, held.paymentToken, 120); // 1 entry
+    const { booking } = await bo.book(held.hold.holdId, held.paymentToken); // 1 entry
+    await bo.joinWaitlist({ eventId: event.eventId, qty: 1, ttlS: 60 });
+    await bo.cancelBooking(booking.bookingId, { admin: true }); // 1 entry, and the offer's 1 entry
+    const after = await counters();
+    const moved = Object.fromEntries(Object.entries(after).map(([name, value]) => [name, value - before[name]!]));
+    expect(moved).to.deep.equal({
+      holds_extended: 1,
+      bookings_cancelled: 1,
+      waitlist_entries: 1,
+      waitlist_offers: 1,
+      audit_entries: 5,
+    });
+  });
+});
