@@ -181,7 +181,7 @@ async function main() {
         { label: 'GET /events/{id}', ratio: summary.ratios.eventsToEcho, requestsPerSecond: medianRps(runs.events) },
       ]),
     );
-    printSummary(summary, runs);
+    printSummary(summary, runs, outName);
   } finally {
     admin.disconnect();
     await service.stop();
@@ -341,7 +341,7 @@ async function workersCompared(redisUrl: string) {
   };
 }
 
-function printSummary(summary: any, runs: Record<string, LoadResult[]>) {
+function printSummary(summary: any, runs: Record<string, LoadResult[]>, outName: string) {
   const rows = [...Object.values(runs).flat(), ...((summary.workers?.runs as LoadResult[]) ?? [])];
   console.log('\nname                                 req/s   CPU µs/req  p50 ms  p99 ms  p99.9 ms  non2xx  errors');
   for (const run of rows) {
@@ -366,7 +366,7 @@ function printSummary(summary: any, runs: Record<string, LoadResult[]>) {
     );
   }
   if (summary.script) console.log('hold script alone (no HTTP):', summary.script);
-  console.log(`\ntook ${summary.tookS} s; written: bench/results/latest.json, bench/results/latest.svg`);
+  console.log(`\ntook ${summary.tookS} s; written: bench/results/${outName}.json, bench/results/${outName}.svg`);
 }
 
 await main();
