@@ -12,7 +12,7 @@ import { createApp } from './http/app.js';
 import { httpSettingsOf } from './http/deps.js';
 import { ExpiryQueues } from './jobs/expiry-queue.js';
 import { startExpiryWorkers, type ExpiryWorkers } from './jobs/expiry-worker.js';
-import { DueIndex, dueIndexKey, eventIdPages, nextExpiry } from './jobs/due-index.js';
+import { DueIndex, dueIndexKey, eventIdPages } from './jobs/due-index.js';
 import { startReconciler, type Reconciler } from './jobs/reconciler.js';
 import type { Logger } from './logger.js';
 import { overdueExpiryJobs } from './metrics/expiry-backlog.js';
@@ -175,7 +175,6 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
           expirer,
           dueIndex,
           eventIds: () => eventIdPages(commands, keys),
-          nextExpiry: (eventId) => nextExpiry(commands, keys, eventId),
           intervalMs: config.RECONCILE_INTERVAL_MS,
           onError: (error) => logger.warn({ err: String(error) }, 'reconciler sweep failed'),
         })

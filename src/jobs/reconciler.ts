@@ -35,8 +35,6 @@ export interface ReconcilerOptions {
   dueIndex: DueIndex;
   /** every event id (the event index), for the full walk */
   eventIds(): AsyncIterable<string[]>;
-  /** an event's earliest remaining expires_at (ms), null when it has no active hold */
-  nextExpiry(eventId: string): Promise<number | null>;
   intervalMs: number;
   fullWalkIntervalMs?: number;
   onError(error: unknown): void;
@@ -79,7 +77,7 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
 }
 
 /** Sweeps the events whose holds have fallen due, by the index; returns the holds expired. */
-export async function sweepDue(options: Pick<ReconcilerOptions, 'client' | 'expirer' | 'dueIndex' | 'nextExpiry'>): Promise<number> {
+export async function sweepDue(options: Pick<ReconcilerOptions, 'client' | 'expirer' | 'dueIndex'>): Promise<number> {
   const [seconds, micros] = await options.client.time();
   const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   let expired = 0;
@@ -96,7 +94,7 @@ export async function sweepDue(options: Pick<ReconcilerOptions, 'client' | 'expi
 }
 
 async function sweepIndexed(
-  options: Pick<ReconcilerOptions, 'expirer' | 'dueIndex' | 'nextExpiry'>,
+  options: Pick<ReconcilerOptions, 'expirer' | 'dueIndex'>,
   entry: { eventId: string; score: number },
 ): Promise<number> {
   await options.dueIndex.park(entry.eventId);
@@ -111,7 +109,7 @@ async function sweepIndexed(
 }
 
 /** Sweeps every event and gives each one with active holds its index entry. */
-export async function fullWalk(options: Pick<ReconcilerOptions, 'expirer' | 'dueIndex' | 'nextExpiry' | 'eventIds'>): Promise<number> {
+export async function fullWalk(options: Pick<ReconcilerOptions, 'expirer' | 'dueIndex' | 'eventIds'>): Promise<number> {
   let expired = 0;
   for await (const page of options.eventIds()) {
     for (let i = 0; i < page.length; i += SWEEP_CONCURRENCY) {

@@ -49,7 +49,6 @@ describe('due index: the reconciler sweeps what is due, not every event', functi
   const deps = (sweptEvents: string[]) => ({
     client: redis,
     dueIndex: index,
-    nextExpiry: (eventId: string) => nextExpiry(redis, keys, eventId),
     eventIds: () => eventIdPages(redis, keys),
     expirer: {
       sweepEvent: (eventId: string) => {
