@@ -150,13 +150,24 @@ function writeRecord(file: string, record: ServerRecord) {
   writeFileSync(file, `${JSON.stringify(record)}\n`);
 }
 
-function alive(pid: number): boolean {
+/**
+ * Whether process `pid` still runs. A zombie (exited, not yet reaped: its parent was killed
+ * and the machine's init does not reap) answers signal 0 but runs nothing, so it counts as gone.
+ */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     // EPERM: it exists, it just is not ours to signal.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    // /proc/<pid>/stat: `pid (comm) state ...`; the comm may hold spaces or parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true; // no /proc here (not Linux): signal 0 is all there is to go by
   }
 }
 

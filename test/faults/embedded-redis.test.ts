@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { SERVER_RECORD_FILE } from '../../src/redis/embedded-server.js';
+import { SERVER_RECORD_FILE, alive } from '../../src/redis/embedded-server.js';
 import { Api } from '../helpers/api.js';
 import { eventually } from '../helpers/eventually.js';
 
@@ -86,14 +86,6 @@ function entries(lines: string[]): Record<string, any>[] {
   });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function exitWithin(instance: Instance, ms: number) {
   return Promise.race([
