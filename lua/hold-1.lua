@@ -163,7 +163,8 @@ end
 if moreDue == 1 then
   local generalQty = mode == 'qty' and
     redis.call('HGET', ctx.keys.event, 'c:' .. request.categoryId .. ':kind') ~= 'seated' and
-    categoryAvailable(ctx, request.categoryId) >= request.qty
+    categoryAvailable(ctx, request.categoryId) >= request.qty and
+    waitingCount(ctx, request.categoryId) == 0
   if not generalQty then
     return {-2, effectsReply(ctx), 0, 1}
   end

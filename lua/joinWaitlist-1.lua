@@ -21,8 +21,8 @@
 --         {-10, effects}         the entry id is taken by another attempt
 --         {-16, effects, cid}    unknown category ('' : category_id required)
 --         {-20, effects, total}  qty above the category's total
---         {-30 | -31, effects}   admission required / the admission has an active hold (an
---                                entry offered at once is that admission's hold)
+--         {-30 | -31, effects}   admission required / the entry would be offered at once (its
+--                                admission's hold) while that admission has an active hold
 --@include args
 --@include waitlist
 --@include admission
@@ -74,7 +74,7 @@ local total = categoryCounts(ctx, cid).total
 if qty > total then
   return {-20, effectsReply(ctx), total}
 end
-local gate = admissionGate(ctx, ARGV[10], ARGV[11], true)
+local gate = admissionGate(ctx, ARGV[10], ARGV[11], false)
 if gate then
   return {gate, effectsReply(ctx)}
 end
@@ -84,6 +84,14 @@ local _, moreDue = reclaimDue(ctx, batch)
 serveFreed(ctx, retentionMs)
 if moreDue == 1 and ARGV[12] ~= '1' then
   return {-2, effectsReply(ctx), 0, 1}
+end
+-- Offered at once (nobody waits, the seats are there), the entry's hold is its admission's
+-- one active hold: refused while that admission holds seats already. A join that waits is no hold.
+if waitingCount(ctx, cid) == 0 and categoryAvailable(ctx, cid) >= qty then
+  local inUse = admissionGate(ctx, ARGV[10], ARGV[11], true)
+  if inUse then
+    return {inUse, effectsReply(ctx)}
+  end
 end
 local seq = redis.call('HINCRBY', ctx.keys.event, 'waitlist_seq', 1)
 local member = cid .. ':' .. string.format('%015d', seq) .. ':' .. entryId

@@ -7,8 +7,8 @@
 -- ARGV[3] most past-due holds to reclaim in this call
 -- ARGV[4] how long records outlive their end, ms (for offers made on the way)
 -- Returns {1, effects, now_ms, position (0 unless waiting), hold_counted_active (1/0),
---          hold_status, hold_expires_at, entry fields...} (no entry fields when there is no
---          such entry)
+--          hold_status, hold_expires_at, more_due, entry fields...} (no entry fields when there
+--          is no such entry; more_due 1: more past-due holds than one batch remain)
 --@include args
 --@include waitlist
 
@@ -18,13 +18,15 @@ local batch = positiveInt(ARGV[3], 'reclaim batch')
 local retentionMs = nonNegativeInt(ARGV[4], 'retention')
 
 local ctx = newContext(KEYS[1], eventId)
+local moreDue = 0
 local entry = readRecord(ctx.keys.entry(entryId))
 if not entry then
-  return {1, effectsReply(ctx), ctx.now, 0, 0, '', ''}
+  return {1, effectsReply(ctx), ctx.now, 0, 0, '', '', 0}
 end
 if loadEvent(ctx) then
   upgradeEvent(ctx)
-  reclaimDue(ctx, batch)
+  local _, due = reclaimDue(ctx, batch)
+  moreDue = due
   serveFreed(ctx, retentionMs)
   entry = readRecord(ctx.keys.entry(entryId))
 end
@@ -34,4 +36,4 @@ if entry.status == 'waiting' then
 end
 local hold = redis.call('HMGET', ctx.keys.hold(entryId), 'status', 'expires_at')
 local counted = redis.call('HEXISTS', ctx.keys.active, entryId)
-return {1, effectsReply(ctx), ctx.now, position, counted, hold[1] or '', hold[2] or '', unpack(flatten(entry))}
+return {1, effectsReply(ctx), ctx.now, position, counted, hold[1] or '', hold[2] or '', moreDue, unpack(flatten(entry))}

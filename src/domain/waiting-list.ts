@@ -94,13 +94,15 @@ export class WaitingList {
     const id = parseChildId(entryId);
     if (!id) throw notFound('waiting-list entry', entryId);
     const { settings } = this.deps;
-    const reply = await this.run('readEntry', id.eventId, [
-      id.localId,
-      id.eventId,
-      settings.reclaimBatch,
-      settings.holdRecordRetentionS * 1000,
-    ]);
-    const [nowMs, position, holdCounted, holdStatus, holdExpiresAt, ...fields] = reply.rest;
+    const read = () =>
+      this.run('readEntry', id.eventId, [id.localId, id.eventId, settings.reclaimBatch, settings.holdRecordRetentionS * 1000]);
+    let reply = await read();
+    if (Number(reply.rest[5]) === 1) {
+      // More past-due holds than one batch: all of them back first, so the entry reads as served.
+      await this.reclaimAllDue(id.eventId);
+      reply = await read();
+    }
+    const [nowMs, position, holdCounted, holdStatus, holdExpiresAt, , ...fields] = reply.rest;
     const record = pairsToRecord(fields);
     if (!record.status) throw notFound('waiting-list entry', entryId);
     let status = record.status as WaitlistStatus;
