@@ -22,12 +22,9 @@ local retentionMs = nonNegativeInt(ARGV[5], 'retention')
 
 local ctx = newContext(KEYS[1], eventId)
 local key = ctx.keys.hold(localId)
-local hold = readRecord(key)
+local hold, refused = holdOfHolder(ctx, localId, tokenDigest)
 if not hold then
-  return {-4, effectsReply(ctx)}
-end
-if hold.token ~= tokenDigest then
-  return {-5, effectsReply(ctx)}
+  return {refused, effectsReply(ctx)}
 end
 local marker = ctx.keys.bookedMarker(localId)
 local existing = redis.call('GET', marker)
@@ -42,11 +39,7 @@ loadEvent(ctx)
 if not holdIsActive(ctx, localId, hold) then
   -- Past due, or no longer counted as active (a reclaim gave its seats back, and Redis's
   -- clock may since read earlier): refused as expired, its seats never sold twice.
-  expireActiveHold(ctx, localId)
-  redis.call('HSET', key, 'status', 'expired', 'ended_at', ctx.now)
-  if hold.entry and redis.call('HGET', ctx.keys.entry(hold.entry), 'status') == 'offered' then
-    redis.call('HSET', ctx.keys.entry(hold.entry), 'status', 'expired')
-  end
+  expireHold(ctx, localId)
   serveFreed(ctx, retentionMs)
   return {-6, effectsReply(ctx), 'expired'}
 end

@@ -26,11 +26,7 @@ if inActive and ctx.now < tonumber(hold.expires_at) then
   return {-8, effectsReply(ctx), tonumber(hold.expires_at) - ctx.now}
 end
 loadEvent(ctx)
-local gaveBack = expireActiveHold(ctx, localId)
-redis.call('HSET', key, 'status', 'expired', 'ended_at', ctx.now)
-if hold.entry and redis.call('HGET', ctx.keys.entry(hold.entry), 'status') == 'offered' then
-  redis.call('HSET', ctx.keys.entry(hold.entry), 'status', 'expired')
-end
+local gaveBack = expireHold(ctx, localId)
 serveFreed(ctx, retentionMs)
 if gaveBack then
   return {1, effectsReply(ctx)}

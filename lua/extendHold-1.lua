@@ -28,12 +28,9 @@ local retentionMs = nonNegativeInt(ARGV[7], 'retention')
 
 local ctx = newContext(KEYS[1], eventId)
 local key = ctx.keys.hold(localId)
-local hold = readRecord(key)
+local hold, refused = holdOfHolder(ctx, localId, tokenDigest)
 if not hold then
-  return {-4, effectsReply(ctx)}
-end
-if hold.token ~= tokenDigest then
-  return {-5, effectsReply(ctx)}
+  return {refused, effectsReply(ctx)}
 end
 if hold.status == 'booked' then
   return {-7, effectsReply(ctx)}
@@ -44,11 +41,7 @@ end
 if not holdIsActive(ctx, localId, hold) then
   -- a hold past its expires_at is never revived: it expires now
   loadEvent(ctx)
-  expireActiveHold(ctx, localId)
-  redis.call('HSET', key, 'status', 'expired', 'ended_at', ctx.now)
-  if hold.entry and redis.call('HGET', ctx.keys.entry(hold.entry), 'status') == 'offered' then
-    redis.call('HSET', ctx.keys.entry(hold.entry), 'status', 'expired')
-  end
+  expireHold(ctx, localId)
   serveFreed(ctx, retentionMs)
   return {-6, effectsReply(ctx), 'expired'}
 end

@@ -51,10 +51,7 @@ if hold and holdIsActive(ctx, entryId, hold) then
   return {1, effectsReply(ctx), unpack(flatten(readRecord(key)))}
 end
 -- the offer lapsed: it expires now, and the entry ends as expired
-expireActiveHold(ctx, entryId)
-if hold and hold.status == 'active' then
-  redis.call('HSET', holdKey, 'status', 'expired', 'ended_at', ctx.now)
-end
+expireHold(ctx, entryId)
 redis.call('HSET', key, 'status', 'expired')
 serveFreed(ctx, retentionMs)
 return {2, effectsReply(ctx), unpack(flatten(readRecord(key)))}

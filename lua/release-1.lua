@@ -20,12 +20,9 @@ local retentionMs = nonNegativeInt(ARGV[4], 'retention')
 
 local ctx = newContext(KEYS[1], eventId)
 local key = ctx.keys.hold(localId)
-local hold = readRecord(key)
+local hold, refused = holdOfHolder(ctx, localId, tokenDigest)
 if not hold then
-  return {-4, effectsReply(ctx)}
-end
-if hold.token ~= tokenDigest then
-  return {-5, effectsReply(ctx)}
+  return {refused, effectsReply(ctx)}
 end
 if hold.status == 'booked' then
   return {-7, effectsReply(ctx)}
@@ -36,10 +33,7 @@ end
 loadEvent(ctx)
 if not holdIsActive(ctx, localId, hold) then
   -- past due (or already given back by a reclaim): it expires now, never released
-  expireActiveHold(ctx, localId)
-  if hold.status == 'active' then
-    redis.call('HSET', key, 'status', 'expired', 'ended_at', ctx.now)
-  end
+  expireHold(ctx, localId)
   serveFreed(ctx, retentionMs)
   return {-6, effectsReply(ctx), 'expired'}
 end

@@ -33,6 +33,19 @@ local function readRecord(key)
   return record
 end
 
+-- The hold record, when `tokenDigest` is its holder's; else nil and the refusal code
+-- (-4 no such hold, -5 the token does not match).
+local function holdOfHolder(ctx, localId, tokenDigest)
+  local hold = readRecord(ctx.keys.hold(localId))
+  if not hold then
+    return nil, -4
+  end
+  if hold.token ~= tokenDigest then
+    return nil, -5
+  end
+  return hold
+end
+
 -- The hold's lines: stored ones, or a version-1 hold's bare count.
 local function holdLines(hold)
   return decodeLines(hold.lines or hold.qty)
@@ -85,13 +98,14 @@ local function endActiveHold(ctx, localId, to, entryType, extra)
   return true
 end
 
--- Expires one active hold now (its time is up): seats back, record and waiting-list entry
--- marked. Returns true when this call gave the seats back.
-local function expireActiveHold(ctx, localId)
-  if not endActiveHold(ctx, localId, 'available', 'hold.expired') then
-    return false
+-- Expires a hold whose time is up, or whose seats a reclaim already gave back: its seats go
+-- back if still counted, its record and its waiting-list entry read expired. Returns true when
+-- this call gave the seats back.
+local function expireHold(ctx, localId)
+  local gaveBack = endActiveHold(ctx, localId, 'available', 'hold.expired')
+  if gaveBack then
+    ctx.effects.expired = ctx.effects.expired + 1
   end
-  ctx.effects.expired = ctx.effects.expired + 1
   local key = ctx.keys.hold(localId)
   local record = redis.call('HMGET', key, 'status', 'entry')
   if record[1] == 'active' then
@@ -103,7 +117,7 @@ local function expireActiveHold(ctx, localId)
       redis.call('HSET', entryKey, 'status', 'expired')
     end
   end
-  return true
+  return gaveBack
 end
 
 -- Gives back the seats of at most `batch` past-due holds, oldest first. Returns how many it
@@ -114,7 +128,7 @@ local function reclaimDue(ctx, batch)
   end
   local due = redis.call('ZRANGE', ctx.keys.expiries, '-inf', ctx.now, 'BYSCORE', 'LIMIT', 0, batch)
   for _, localId in ipairs(due) do
-    if not expireActiveHold(ctx, localId) then
+    if not expireHold(ctx, localId) then
       -- listed as due but no longer active: drop the stale entry
       redis.call('ZREM', ctx.keys.expiries, localId)
     end

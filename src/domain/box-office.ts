@@ -35,6 +35,7 @@ import { AuditLog } from './audit-log.js';
 import { bookingView, holdView } from './records.js';
 import { WaitingList } from './waiting-list.js';
 import type { ScriptEffects } from './script-effects.js';
+import { BULK_RECLAIM_BATCH, untilNoneDue } from './reclaim.js';
 import { refusalOf } from './script-refusals.js';
 
 export type { ExpiryScheduler } from './script-effects.js';
@@ -58,11 +59,6 @@ export interface BoxOfficeDeps {
   clientLimits?: ClientLimits;
 }
 
-// A read, or a hold refused for want of seats, first gives back every past-due hold of its
-// event, in batches of this size: many holds falling due at once (a sold-out on-sale whose
-// buyers walked away) must not leave seats looking held until the jobs catch up.
-const BULK_RECLAIM_BATCH = 1_000;
-const BULK_RECLAIM_ROUNDS = 1_000;
 
 const str = (value: Flat[number] | undefined) => (value === null || value === undefined ? '' : String(value));
 const num = (value: Flat[number] | undefined) => Number(value);
@@ -144,7 +140,7 @@ export class BoxOffice {
 
   async getEvent(eventId: string): Promise<EventView> {
     if (!isEventId(eventId)) throw notFound('event', eventId);
-    const reply = await this.untilNoneDue(() =>
+    const reply = await untilNoneDue(() =>
       this.run('snapshot', eventId, [eventId, BULK_RECLAIM_BATCH, this.retentionMs]),
     );
     if (reply.code === ScriptCode.EventNotFound) throw notFound('event', eventId);
@@ -178,7 +174,7 @@ export class BoxOffice {
 
   async getSeats(eventId: string, categoryId?: string): Promise<SeatRowView[]> {
     if (!isEventId(eventId)) throw notFound('event', eventId);
-    const reply = await this.untilNoneDue(() =>
+    const reply = await untilNoneDue(() =>
       this.run('seatMap', eventId, [eventId, BULK_RECLAIM_BATCH, this.retentionMs, categoryId ?? '']),
     );
     if (reply.code === ScriptCode.EventNotFound) throw notFound('event', eventId);
@@ -189,14 +185,6 @@ export class BoxOffice {
       rows.push({ row: str(flat[i]), categoryId: str(flat[i + 1]), seats: num(flat[i + 2]), status: str(flat[i + 3]) });
     }
     return rows;
-  }
-
-  /** Repeats a reclaiming read while it says more past-due holds wait than one call takes. */
-  private async untilNoneDue(read: () => Promise<Reply>): Promise<Reply> {
-    for (let round = 1; ; round++) {
-      const reply = await read();
-      if (reply.code !== ScriptCode.Ok || num(reply.rest[0]) !== 1 || round === BULK_RECLAIM_ROUNDS) return reply;
-    }
   }
 
   /**
@@ -275,13 +263,11 @@ export class BoxOffice {
       admission.digest,
     ];
     let reply = await this.run('hold', input.eventId, args(false));
-    const short = reply.code === ScriptCode.NotEnoughSeats || reply.code === ScriptCode.ItemsShort;
-    const moreDue = reply.code === ScriptCode.NotEnoughSeats ? num(reply.rest[1]) === 1 : num(reply.rest[0]) === 1;
-    if (short && moreDue) {
-      // Short of seats while more past-due holds wait than one hold reclaims on its way: give
-      // them all back, then decide on what is there, so seats of expired holds never make a
-      // hold fail or a partial hold take less.
-      await this.untilNoneDue(() => this.run('snapshot', input.eventId, [input.eventId, BULK_RECLAIM_BATCH, this.retentionMs]));
+    if (reply.code === ScriptCode.NotEnoughSeats && num(reply.rest[1]) === 1) {
+      // more_due: more past-due holds wait than one hold reclaims on its way. Give them all
+      // back, then decide on what is there, so seats of expired holds never make a hold fail,
+      // take less, or take worse seats.
+      await untilNoneDue(() => this.run('snapshot', input.eventId, [input.eventId, BULK_RECLAIM_BATCH, this.retentionMs]));
       reply = await this.run('hold', input.eventId, args(true));
     }
     return reply;

@@ -5,6 +5,7 @@ import { digestToken, isEventId, newChildId, newPaymentToken, parseAdmissionToke
 import type { AttemptIdentity, NewWaitlistEntry, WaitlistEntryView, WaitlistStatus } from './model.js';
 import type { Metrics } from '../metrics/registry.js';
 import type { ScriptEffects } from './script-effects.js';
+import { BULK_RECLAIM_BATCH, untilNoneDue } from './reclaim.js';
 import { refusalOf } from './script-refusals.js';
 
 // Waiting lists: a customer queues for a category; seats that come back go to the first
@@ -83,11 +84,8 @@ export class WaitingList {
   }
 
   private async reclaimAllDue(eventId: string): Promise<void> {
-    const { settings } = this.deps;
-    for (let round = 0; round < 1_000; round++) {
-      const reply = await this.run('snapshot', eventId, [eventId, 1_000, settings.holdRecordRetentionS * 1000]);
-      if (reply.code !== ScriptCode.Ok || Number(reply.rest[0]) !== 1) return;
-    }
+    const retentionMs = this.deps.settings.holdRecordRetentionS * 1000;
+    await untilNoneDue(() => this.run('snapshot', eventId, [eventId, BULK_RECLAIM_BATCH, retentionMs]));
   }
 
   async get(entryId: string): Promise<WaitlistEntryView> {
