@@ -45,10 +45,10 @@ if not holdIsActive(ctx, localId, hold) then
 end
 
 local bookingId = publicId(ctx, bookingLocalId)
-if not redis.call('SET', marker, bookingId, 'NX') then
-  error('booking marker appeared for an active hold')
-end
+-- The seats move first (every check before any write); the marker was seen absent above, so
+-- this SET NX is the one booking of the hold.
 endActiveHold(ctx, localId, 'booked', 'booking.created', { 'booking_id', bookingId })
+redis.call('SET', marker, bookingId, 'NX')
 redis.call('HSET', key, 'status', 'booked', 'booking_id', bookingId, 'booked_at', ctx.now)
 redis.call('PERSIST', key)
 local bookingKey = ctx.keys.booking(bookingLocalId)

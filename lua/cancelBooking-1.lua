@@ -42,9 +42,8 @@ if booking.status == 'cancelled' then
 end
 loadEvent(ctx)
 local bookingId = publicId(ctx, bookingLocalId)
-for _, line in ipairs(decodeLines(booking.lines or booking.qty)) do
-  moveSeats(ctx, line, 'booked', 'available', 'booking.cancelled', booking.hold_id, { 'booking_id', bookingId })
-end
+moveLines(ctx, decodeLines(booking.lines or booking.qty), 'booked', 'available', 'booking.cancelled', booking.hold_id,
+  { 'booking_id', bookingId })
 redis.call('HSET', key, 'status', 'cancelled', 'cancelled_at', ctx.now)
 serveFreed(ctx, retentionMs)
 return {1, effectsReply(ctx), unpack(flatten(readRecord(key)))}

@@ -31,6 +31,9 @@ end
 local ids, rowsSeen, total, rowOrder = {}, {}, 0, 0
 for _, c in ipairs(categories) do
   nonEmpty(c.id, 'category id')
+  if c.name ~= nil then
+    nonEmpty(c.name, 'category name')
+  end
   if ids[c.id] then
     error('duplicate category ' .. c.id)
   end

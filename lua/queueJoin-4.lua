@@ -11,8 +11,12 @@
 -- event has no queue. The answer is the ticket as it joined: waiting. When the allowance has
 -- room it is admitted in that same ms, which the next read shows.
 --@include serverTime
+--@include args
 --@include admission
 
+nonEmpty(ARGV[1], 'ticket id')
+nonEmpty(ARGV[2], 'token digest')
+nonNegativeInt(ARGV[3], 'random score')
 local s = queueLoad(KEYS[1])
 if not s then
   return {-1}

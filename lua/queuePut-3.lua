@@ -12,13 +12,16 @@
 -- keep their places, and ones joining meanwhile still go in arrival order); at opens_at the
 -- allowance is a full burst B. A new rate applies from now, the allowance cut to its burst.
 --@include serverTime
+--@include args
 --@include admission
 
+local opensAt = nonNegativeInt(ARGV[1], 'opens_at')
+local apm = positiveInt(ARGV[2], 'admit_per_minute')
+local ttl = positiveInt(ARGV[3], 'admission_ttl_s')
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return {-1}
 end
 local now = serverTimeMs()
-local opensAt, apm, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local s = queueLoad(KEYS[2])
 local created, admitted = 0, 0
 if not s then

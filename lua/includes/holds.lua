@@ -5,7 +5,7 @@
 --@include log
 --@include move
 -- Holds of one event: creating, ending (released, expired, booked) and reclaiming past-due
--- ones. Every seat they take or give back goes through moveSeats.
+-- ones. Every seat they take or give back goes through moveLines.
 
 local function newContext(eventKey, eventId)
   return {
@@ -61,9 +61,7 @@ local function createHold(ctx, h)
     extra[#extra + 1] = 'entry_id'
     extra[#extra + 1] = publicId(ctx, h.entryId)
   end
-  for _, line in ipairs(h.lines) do
-    moveSeats(ctx, line, 'available', 'held', 'hold.created', holdId, extra)
-  end
+  moveLines(ctx, h.lines, 'available', 'held', 'hold.created', holdId, extra)
   local encoded = encodeLines(h.lines)
   local key = ctx.keys.hold(h.localId)
   redis.call('HSET', key,
@@ -90,9 +88,7 @@ local function endActiveHold(ctx, localId, to, entryType, extra)
     return false
   end
   local holdId = publicId(ctx, localId)
-  for _, line in ipairs(decodeLines(encoded)) do
-    moveSeats(ctx, line, 'held', to, entryType, holdId, extra)
-  end
+  moveLines(ctx, decodeLines(encoded), 'held', to, entryType, holdId, extra)
   redis.call('HDEL', ctx.keys.active, localId)
   redis.call('ZREM', ctx.keys.expiries, localId)
   return true

@@ -3,6 +3,9 @@
 -- it to; scripts get only the event key because offers and reclaims reach records (holds,
 -- entries) no caller can name in advance. Mirrors src/redis/keys.ts (a test checks both).
 local function eventKeysOf(eventKey)
+  if not string.find(eventKey, '{[^{}]+}:event$') then
+    error('bad argument: not an event key ' .. tostring(eventKey))
+  end
   local base = string.sub(eventKey, 1, -7)
   return {
     event = eventKey,

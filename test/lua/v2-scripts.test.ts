@@ -159,6 +159,34 @@ describe('version-2 scripts', function () {
     });
   });
 
+  it('a movement of several lines is checked whole before any write: a refused book leaves no marker, no count moved', async () => {
+    const { event } = await bo.createEvent({
+      name: 'Mixed',
+      categories: [{ categoryId: 'ga', capacity: 5 }, { categoryId: 'hall', rows: [{ row: 'A', seats: 3 }] }],
+    });
+    const eventId = event.eventId;
+    const { hold, paymentToken } = await bo.createHold({
+      eventId,
+      ttlS: 60,
+      request: { kind: 'items', items: [{ categoryId: 'ga', qty: 1 }, { categoryId: 'hall', qty: 1 }] },
+    });
+    // Break the second line's seat (it no longer reads held): the book script must refuse it
+    // before it moves the first line or sets the booking marker.
+    const seat = hold.seats![0]!;
+    await redis.hset(keys.eventKeys(eventId).seats, 'A', 'AAA');
+    const before = await redis.hgetall(keys.eventKey(eventId));
+    const logBefore = await redis.xlen(keys.eventKeys(eventId).log);
+    let failed = false;
+    await bo.book(hold.holdId, paymentToken).catch((error) => {
+      failed = true;
+      expect(String(error)).to.include(`seat ${seat} is not held`);
+    });
+    expect(failed).to.equal(true);
+    expect(await redis.hgetall(keys.eventKey(eventId))).to.deep.equal(before);
+    expect(await redis.xlen(keys.eventKeys(eventId).log)).to.equal(logBefore);
+    expect(await redis.exists(keys.bookedMarker(eventId, hold.holdId.split('.')[1]!))).to.equal(0);
+  });
+
   describe('an event stored by version 1', () => {
     /** The layout version 1 wrote: one pool in the event hash, bare counts for active holds. */
     async function writeVersion1Event(total: number, holds: { qty: number; ttlMs: number }[]) {
