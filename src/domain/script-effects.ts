@@ -18,9 +18,24 @@ export class ScriptEffects {
     private readonly onScheduleFailed: (holdId: string, error: unknown) => void,
   ) {}
 
+  private readonly logListeners = new Set<(eventId: string) => void>();
+
+  /**
+   * Calls `listener` with the event id whenever a script this instance ran wrote to that
+   * event's audit log (webhook deliveries and live streams wake on it). Only a hint: a
+   * script whose reply was lost, or one run by another instance, tells no one here.
+   */
+  onLogWritten(listener: (eventId: string) => void): () => void {
+    this.logListeners.add(listener);
+    return () => this.logListeners.delete(listener);
+  }
+
   async apply(eventId: string, effects: Effects): Promise<void> {
     if (effects.expired > 0) this.metrics.holdsExpired.inc(effects.expired);
-    if (effects.logged > 0) this.metrics.auditEntries.inc(effects.logged);
+    if (effects.logged > 0) {
+      this.metrics.auditEntries.inc(effects.logged);
+      for (const listener of this.logListeners) listener(eventId);
+    }
     if (effects.offers.length === 0) return;
     this.metrics.waitlistOffers.inc(effects.offers.length);
     this.metrics.holdsCreated.inc(effects.offers.length);
