@@ -46,7 +46,7 @@ export async function holdScriptBench(options: {
   const keys = new KeySpace(options.prefix);
   const { eventId } = options;
   try {
-    // The arguments BoxOffice.createHold passes for `{event_id, qty: 1}` (no queue, no category).
+    // The arguments Holds.create passes for `{event_id, qty: 1}` (no queue, no category).
     const hold = async () => {
       const reply = await scripts.run('hold', keys.eventKey(eventId), [
         eventId,

@@ -27,7 +27,7 @@ import { startService } from '../src/service.js';
 //    the same state each time; ratios are medians of the per-round ratios.
 // 3. Redis memory (INFO used_memory delta / count) per seated hold and per general hold, of
 //    MEMORY_N holds of 4 seats, without expiry jobs (the script alone) and with the BullMQ
-//    job (the service's BoxOffice, as POST /holds makes them); per audit-log entry (MEMORY
+//    job (the service's Holds, as POST /holds makes them); per audit-log entry (MEMORY
 //    USAGE of the log stream / XLEN; hold.created entries, then booking.created ones of a
 //    fifth of the seated holds booked); per waiting-list entry (entry hash + waiting-list
 //    sorted-set member).
@@ -130,7 +130,7 @@ async function main() {
     REDIS_COMMAND_TIMEOUT_MS: '10000',
   });
   const service = await startService(config, createLogger('silent'));
-  const bo = service.boxOffice;
+  const bo = service;
   const keys = new KeySpace(config.KEY_PREFIX);
   const scripts = new Scripts(redis);
   const retentionMs = config.HOLD_RECORD_RETENTION_S * 1000;
@@ -138,9 +138,9 @@ async function main() {
   const started = performance.now();
 
   const createEvent = async (name: string, categories: CategoryInput[]) =>
-    (await bo.createEvent({ name, categories })).event.eventId;
+    (await bo.events.create({ name, categories })).event.eventId;
 
-  /** The hold script as BoxOffice calls it (no client limits, no expiry job); returns the hold's local id. */
+  /** The hold script as Holds.create calls it (no client limits, no expiry job); returns the hold's local id. */
   const scriptHold = async (eventId: string, mode: string, spec: string): Promise<string> => {
     const localId = randomUUID();
     const reply = await scripts.run('hold', keys.eventKey(eventId), [
@@ -264,7 +264,7 @@ async function main() {
 
     const memSeatedJobs = await createEvent('memory seated, jobs', [seated('main', 100, 1000)]);
     const seatedWithJob = await memoryPer(redis, MEMORY_N, async () => {
-      await inPool(MEMORY_N, IN_FLIGHT, () => bo.createHold({ eventId: memSeatedJobs, ttlS: TTL_MS / 1000, request: { ...qty4, categoryId: 'main' } }));
+      await inPool(MEMORY_N, IN_FLIGHT, () => bo.holds.create({ eventId: memSeatedJobs, ttlS: TTL_MS / 1000, request: { ...qty4, categoryId: 'main' } }));
       await new Promise((resolve) => setTimeout(resolve, 200)); // the due index's batched update
     });
 
@@ -279,7 +279,7 @@ async function main() {
     const generalHoldHash = Number(await redis.memory('USAGE', keys.holdKey(memGeneral, firstGeneral), 'SAMPLES', 0));
     const memGeneralJobs = await createEvent('memory general, jobs', [{ categoryId: 'general', capacity: 1_000_000 }]);
     const generalWithJob = await memoryPer(redis, MEMORY_N, async () => {
-      await inPool(MEMORY_N, IN_FLIGHT, () => bo.createHold({ eventId: memGeneralJobs, ttlS: TTL_MS / 1000, request: qty4 }));
+      await inPool(MEMORY_N, IN_FLIGHT, () => bo.holds.create({ eventId: memGeneralJobs, ttlS: TTL_MS / 1000, request: qty4 }));
       await new Promise((resolve) => setTimeout(resolve, 200));
     });
 
@@ -289,7 +289,7 @@ async function main() {
     const entryIds: string[] = [];
     const perEntry = await memoryPer(redis, MEMORY_N, () =>
       inPool(MEMORY_N, IN_FLIGHT, async () => {
-        const { entry } = await bo.joinWaitlist({ eventId: memWaitlist, categoryId: 'general', qty: 2, ttlS: 600 });
+        const { entry } = await bo.waitingList.join({ eventId: memWaitlist, categoryId: 'general', qty: 2, ttlS: 600 });
         if (entry.status !== 'waiting') throw new Error(`entry ${entry.status}`);
         entryIds.push(entry.entryId);
       }),

@@ -3,13 +3,18 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { AdmissionQueue, queueMetricsHooks } from './domain/admission-queue.js';
-import { BoxOffice } from './domain/box-office.js';
+import { AuditLog } from './domain/audit-log.js';
+import { Bookings } from './domain/bookings.js';
 import { ClientLimits } from './domain/client-limits.js';
+import type { DomainDeps } from './domain/event-scripts.js';
+import { Events } from './domain/events.js';
 import { HoldExpirer } from './domain/expiry.js';
+import { Holds } from './domain/holds.js';
 import { ScriptEffects } from './domain/script-effects.js';
 import { IdempotencyStore } from './domain/idempotency.js';
+import { WaitingList } from './domain/waiting-list.js';
 import { createApp } from './http/app.js';
-import { httpSettingsOf } from './http/deps.js';
+import { httpSettingsOf, type DomainOperations } from './http/deps.js';
 import { ExpiryQueues } from './jobs/expiry-queue.js';
 import { startExpiryWorkers, type ExpiryWorkers } from './jobs/expiry-worker.js';
 import { DueIndex, dueIndexKey, eventIdPages } from './jobs/due-index.js';
@@ -27,12 +32,11 @@ import { readSeatTotals } from './redis/seat-totals.js';
 // Wires one instance together: Redis clients → scripts → domain → HTTP, expiry worker and
 // reconciler. start() and stop() are what main.ts and the tests call.
 
-export interface Service {
+export interface Service extends DomainOperations {
   url: string;
   port: number;
   server: Server;
   metrics: Metrics;
-  boxOffice: BoxOffice;
   expirer: HoldExpirer;
   reconciler: Reconciler | null;
   admissionQueue: AdmissionQueue;
@@ -113,7 +117,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   );
   const retentionMs = config.HOLD_RECORD_RETENTION_S * 1000;
   const expirer = new HoldExpirer(commands, scripts, keys, effects, retentionMs);
-  const boxOffice = new BoxOffice({
+  const domainDeps: DomainDeps = {
     client: commands,
     scripts,
     keys,
@@ -130,7 +134,15 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
       maxActiveHolds: config.MAX_ACTIVE_HOLDS_PER_CLIENT,
       rate: config.HOLD_RATE_LIMIT,
     }),
-  });
+  };
+  // One object per resource; each runs its own scripts through the same connections.
+  const domain: DomainOperations = {
+    events: new Events(domainDeps),
+    holds: new Holds(domainDeps),
+    bookings: new Bookings(domainDeps),
+    waitingList: new WaitingList(domainDeps),
+    auditLog: new AuditLog(commands, keys),
+  };
 
   const admissionQueue = new AdmissionQueue({
     client: commands,
@@ -141,8 +153,8 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   });
 
   const app = createApp({
+    ...domain,
     admissionQueue,
-    boxOffice,
     idempotency: new IdempotencyStore(commands, keys, config.IDEMPOTENCY_TTL_S),
     metrics,
     settings: httpSettingsOf(config),
@@ -211,7 +223,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     for (const client of clients) client.disconnect();
   };
 
-  return { url, port, server, metrics, boxOffice, expirer, reconciler, admissionQueue, stop };
+  return { url, port, server, metrics, ...domain, expirer, reconciler, admissionQueue, stop };
 }
 
 export class UnsafeRedisError extends Error {

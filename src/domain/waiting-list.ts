@@ -1,38 +1,19 @@
-import type { KeySpace } from '../redis/keys.js';
-import { ScriptCode, pairsToRecord, type Flat, type Reply, type Scripts } from '../redis/scripts.js';
+import { ScriptCode, pairsToRecord, type Flat } from '../redis/scripts.js';
 import { notFound } from './errors.js';
+import { accepted, EventScripts, type DomainDeps } from './event-scripts.js';
 import { digestToken, isEventId, newChildId, newPaymentToken, parseAdmissionToken, parseChildId } from './ids.js';
 import type { AttemptIdentity, NewWaitlistEntry, WaitlistEntryView, WaitlistStatus } from './model.js';
-import type { Metrics } from '../metrics/registry.js';
-import type { ScriptEffects } from './script-effects.js';
-import { BULK_RECLAIM_BATCH, untilNoneDue } from './reclaim.js';
 import { refusalOf } from './script-refusals.js';
 
 // Waiting lists: a customer queues for a category; seats that come back go to the first
 // waiting entry, as a hold it books with its entry token. The scripts make the offers in the
 // same step that gives the seats back; this module joins, reads and leaves.
 
-export interface WaitingListSettings {
-  maxQtyPerHold: number;
-  holdRecordRetentionS: number;
-  reclaimBatch: number;
-}
-
 export class WaitingList {
-  constructor(
-    private readonly deps: {
-      scripts: Scripts;
-      keys: KeySpace;
-      effects: ScriptEffects;
-      metrics: Metrics;
-      settings: WaitingListSettings;
-    },
-  ) {}
+  private readonly eventScripts: EventScripts;
 
-  private async run(script: string, eventId: string, args: (string | number)[]): Promise<Reply> {
-    const reply = await this.deps.scripts.run(script, this.deps.keys.eventKey(eventId), args);
-    await this.deps.effects.apply(eventId, reply.effects);
-    return reply;
+  constructor(private readonly deps: DomainDeps) {
+    this.eventScripts = new EventScripts(deps);
   }
 
   async join(
@@ -57,20 +38,20 @@ export class WaitingList {
       input.ttlS * 1000,
       settings.maxQtyPerHold,
       settings.reclaimBatch,
-      settings.holdRecordRetentionS * 1000,
+      this.eventScripts.retentionMs,
       admission.ticketLocalId,
       admission.digest,
       afterFullReclaim ? '1' : '0',
     ];
-    let reply = await this.run('joinWaitlist', input.eventId, args(false));
+    let reply = await this.eventScripts.run('joinWaitlist', input.eventId, args(false));
     if (reply.code === ScriptCode.NotEnoughSeats && Number(reply.rest[1]) === 1) {
       // More past-due holds than one batch: give them all back first, so the join decides
       // (offered or waiting) on the seats there really are.
-      await this.reclaimAllDue(input.eventId);
-      reply = await this.run('joinWaitlist', input.eventId, args(true));
+      await this.eventScripts.snapshot(input.eventId);
+      reply = await this.eventScripts.run('joinWaitlist', input.eventId, args(true));
     }
     if (reply.code === ScriptCode.IdTaken) throw new Error(`entry id ${entryId.id} is taken by another attempt`);
-    if (reply.code !== ScriptCode.Ok && reply.code !== ScriptCode.Replay) {
+    if (!accepted(reply)) {
       throw refusalOf('joinWaitlist', reply, {
         subject: 'waiting-list entry',
         id: entryId.id,
@@ -83,21 +64,16 @@ export class WaitingList {
     return { entry: await this.get(entryId.id), entryToken, replayed };
   }
 
-  private async reclaimAllDue(eventId: string): Promise<void> {
-    const retentionMs = this.deps.settings.holdRecordRetentionS * 1000;
-    await untilNoneDue(() => this.run('snapshot', eventId, [eventId, BULK_RECLAIM_BATCH, retentionMs]));
-  }
-
   async get(entryId: string): Promise<WaitlistEntryView> {
     const id = parseChildId(entryId);
     if (!id) throw notFound('waiting-list entry', entryId);
     const { settings } = this.deps;
     const read = () =>
-      this.run('readEntry', id.eventId, [id.localId, id.eventId, settings.reclaimBatch, settings.holdRecordRetentionS * 1000]);
+      this.eventScripts.run('readEntry', id.eventId, [id.localId, id.eventId, settings.reclaimBatch, this.eventScripts.retentionMs]);
     let reply = await read();
     if (Number(reply.rest[5]) === 1) {
       // More past-due holds than one batch: all of them back first, so the entry reads as served.
-      await this.reclaimAllDue(id.eventId);
+      await this.eventScripts.snapshot(id.eventId);
       reply = await read();
     }
     const [nowMs, position, holdCounted, holdStatus, holdExpiresAt, , ...fields] = reply.rest;
@@ -116,13 +92,13 @@ export class WaitingList {
   async leave(entryId: string, entryToken: string): Promise<WaitlistEntryView> {
     const id = parseChildId(entryId);
     if (!id) throw notFound('waiting-list entry', entryId);
-    const reply = await this.run('leaveWaitlist', id.eventId, [
+    const reply = await this.eventScripts.run('leaveWaitlist', id.eventId, [
       id.eventId,
       id.localId,
       digestToken(entryToken),
-      this.deps.settings.holdRecordRetentionS * 1000,
+      this.eventScripts.retentionMs,
     ]);
-    if (reply.code !== ScriptCode.Ok && reply.code !== ScriptCode.Replay) {
+    if (!accepted(reply)) {
       throw refusalOf('leaveWaitlist', reply, { subject: 'waiting-list entry', id: entryId, eventId: id.eventId });
     }
     const record = pairsToRecord(reply.rest);

@@ -1,7 +1,11 @@
 import type { Config } from '../config.js';
-import type { BoxOffice } from '../domain/box-office.js';
+import type { AuditLog } from '../domain/audit-log.js';
+import type { Bookings } from '../domain/bookings.js';
+import type { Events } from '../domain/events.js';
+import type { Holds } from '../domain/holds.js';
 import type { IdempotencyStore } from '../domain/idempotency.js';
 import type { QueueSettings, QueueView, TicketView } from '../domain/model.js';
+import type { WaitingList } from '../domain/waiting-list.js';
 import type { Limits } from './schemas.js';
 
 export interface HttpSettings extends Limits {
@@ -34,9 +38,20 @@ export interface AdmissionQueueApi {
   getTicket(ticketId: string): Promise<TicketView>;
 }
 
+/**
+ * The domain's operations, one object per resource (src/domain/<resource>.ts); the routes of
+ * a resource call its object. Blocks, quotas, webhooks and the live stream join here.
+ */
+export interface DomainOperations {
+  events: Events;
+  holds: Holds;
+  bookings: Bookings;
+  waitingList: WaitingList;
+  auditLog: AuditLog;
+}
+
 /** What the HTTP layer needs from the rest of the service. */
-export interface HttpDeps {
-  boxOffice: BoxOffice;
+export interface HttpDeps extends DomainOperations {
   admissionQueue: AdmissionQueueApi;
   idempotency: IdempotencyStore;
   settings: HttpSettings;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
-import type { ExpiryScheduler } from '../domain/box-office.js';
+import type { ExpiryScheduler } from '../domain/script-effects.js';
 import type { RedisClient } from '../redis/client.js';
 import { HASH_SLOTS, slotOfTag } from '../redis/key-slot.js';
 import type { DueIndex } from './due-index.js';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { DomainError } from '../../src/domain/errors.js';
 import { digestToken } from '../../src/domain/ids.js';
-import type { BoxOffice } from '../../src/domain/box-office.js';
+import type { DomainOperations } from '../../src/http/deps.js';
 import { KeySpace } from '../../src/redis/keys.js';
 import { sharedRedis } from '../helpers/redis.js';
 import { startTestService, type TestService } from '../helpers/service.js';
@@ -22,13 +22,13 @@ async function outcome(promise: Promise<unknown>): Promise<unknown> {
 describe('review2: version-2 core after the review fixes', function () {
   this.timeout(300_000);
   let app: TestService;
-  let bo: BoxOffice;
+  let bo: DomainOperations;
   let redis: Redis;
   let keys: KeySpace;
 
   before(async () => {
     app = await startTestService({ RECONCILE_INTERVAL_MS: '0', EXPIRY_WORKER: 'off' });
-    bo = app.service.boxOffice;
+    bo = app.service;
     redis = new Redis((await sharedRedis()).url);
     keys = new KeySpace(app.prefix);
   });
@@ -46,12 +46,12 @@ describe('review2: version-2 core after the review fixes', function () {
   });
 
   async function replay(eventId: string) {
-    const event = await bo.getEvent(eventId);
+    const event = await bo.events.get(eventId);
     const counts: Record<string, { available: number; held: number; booked: number }> = {};
     for (const c of event.categories) counts[c.categoryId] = { available: c.total, held: 0, booked: 0 };
     let after: string | undefined;
     for (;;) {
-      const page = await bo.readLog(eventId, after, 1000);
+      const page = await bo.auditLog.read(eventId, after, 1000);
       for (const e of page.entries) {
         const c = counts[e.categoryId]!;
         if (e.type === 'hold.created') { c.available -= e.qty; c.held += e.qty; }
@@ -81,14 +81,14 @@ describe('review2: version-2 core after the review fixes', function () {
 
   /** Category x: 200 one-seat holds; category y (10 seats): one hold of 8; an entry of y for 5 waits. */
   async function twoCategoriesWith201PastDue() {
-    const { event } = await bo.createEvent({
+    const { event } = await bo.events.create({
       name: 'Two', categories: [{ categoryId: 'x', capacity: 200 }, { categoryId: 'y', capacity: 10 }],
     });
     const eventId = event.eventId;
     const holds: string[] = [];
-    for (let i = 0; i < 200; i++) holds.push((await bo.createHold({ eventId, ttlS: 600, request: qty(1, 'x') })).hold.holdId);
-    holds.push((await bo.createHold({ eventId, ttlS: 600, request: qty(8, 'y') })).hold.holdId);
-    const joined = await bo.joinWaitlist({ eventId, categoryId: 'y', qty: 5, ttlS: 600 });
+    for (let i = 0; i < 200; i++) holds.push((await bo.holds.create({ eventId, ttlS: 600, request: qty(1, 'x') })).hold.holdId);
+    holds.push((await bo.holds.create({ eventId, ttlS: 600, request: qty(8, 'y') })).hold.holdId);
+    const joined = await bo.waitingList.join({ eventId, categoryId: 'y', qty: 5, ttlS: 600 });
     expect(joined.entry.status).to.equal('waiting');
     await makePastDue(eventId, holds); // the y hold falls due last, beyond one batch of 200
     return { eventId, entryId: joined.entry.entryId };
@@ -97,7 +97,7 @@ describe('review2: version-2 core after the review fixes', function () {
   describe('R2-1 a general qty hold facing more past-due holds than one batch decides waitlist-first on a list that a full reclaim would serve', () => {
     it('the hold is granted once the past-due seats have served the waiting entry', async () => {
       const { eventId } = await twoCategoriesWith201PastDue();
-      const result = await outcome(bo.createHold({ eventId, ttlS: 60, request: qty(1, 'y') }));
+      const result = await outcome(bo.holds.create({ eventId, ttlS: 60, request: qty(1, 'y') }));
       expect(result instanceof DomainError ? result.code : 'held').to.equal('held');
     });
   });
@@ -105,7 +105,7 @@ describe('review2: version-2 core after the review fixes', function () {
   describe('R2-2 GET /waitlist/{id} reclaims one batch only', () => {
     it('an entry that the past-due seats serve reads offered', async () => {
       const { entryId } = await twoCategoriesWith201PastDue();
-      const entry = await bo.getWaitlistEntry(entryId);
+      const entry = await bo.waitingList.get(entryId);
       expect(entry.status).to.equal('offered');
     });
   });
@@ -148,23 +148,23 @@ describe('review2: version-2 core after the review fixes', function () {
       it(`upgrade made by ${first}`, async () => {
         const { eventId, a, b, bookingId } = await legacyEvent();
         const A = `${eventId}.${a}`;
-        if (first === 'extend') await bo.extendHold(A, a, 120);
-        if (first === 'book') await bo.book(A, a);
-        if (first === 'release') await bo.releaseHold(A, a);
-        if (first === 'cancel') await bo.cancelBooking(bookingId, { admin: true });
-        if (first === 'hold') await bo.createHold({ eventId, ttlS: 60, request: qty(2) });
-        if (first === 'join') await bo.joinWaitlist({ eventId, qty: 2, ttlS: 60 });
+        if (first === 'extend') await bo.holds.extend(A, a, 120);
+        if (first === 'book') await bo.bookings.book(A, a);
+        if (first === 'release') await bo.holds.release(A, a);
+        if (first === 'cancel') await bo.bookings.cancel(bookingId, { admin: true });
+        if (first === 'hold') await bo.holds.create({ eventId, ttlS: 60, request: qty(2) });
+        if (first === 'join') await bo.waitingList.join({ eventId, qty: 2, ttlS: 60 });
         await check(eventId, `after ${first}`);
         const shown = (await replay(eventId)).shown.general!;
         expect(shown.available + shown.held + shown.booked).to.equal(20);
-        expect((await outcome(bo.releaseHold(`${eventId}.${b}`, b))) instanceof DomainError).to.equal(true);
+        expect((await outcome(bo.holds.release(`${eventId}.${b}`, b))) instanceof DomainError).to.equal(true);
         await check(eventId, 'after B expired');
-        await outcome(bo.releaseHold(A, a));
+        await outcome(bo.holds.release(A, a));
         await check(eventId, 'after A released');
-        await outcome(bo.cancelBooking(bookingId, { admin: true }));
+        await outcome(bo.bookings.cancel(bookingId, { admin: true }));
         await check(eventId, 'after the v1 booking cancelled');
-        const h = await bo.createHold({ eventId, ttlS: 60, request: qty(5) });
-        await bo.book(h.hold.holdId, h.paymentToken);
+        const h = await bo.holds.create({ eventId, ttlS: 60, request: qty(5) });
+        await bo.bookings.book(h.hold.holdId, h.paymentToken);
         await check(eventId, 'after a v2 hold booked');
       });
     }
@@ -172,7 +172,7 @@ describe('review2: version-2 core after the review fixes', function () {
 
   describe('R2-4 an admission with an active hold joins a waiting list where it would only wait', () => {
     it('the join waits (201 waiting): the contract bounds active holds, a waiting entry is none', async () => {
-      const eventId = (await bo.createEvent({ name: 'Queued', totalSeats: 4 })).event.eventId;
+      const eventId = (await bo.events.create({ name: 'Queued', totalSeats: 4 })).event.eventId;
       const queue = app.service.admissionQueue;
       await queue.putQueue(eventId, { opensAt: new Date(Date.now() - 1_000), admitPerMinute: 6_000, admissionTtlS: 900 });
       const { ticket, ticketToken } = await queue.joinQueue(eventId);
@@ -180,8 +180,8 @@ describe('review2: version-2 core after the review fixes', function () {
         if (i > 100) throw new Error('ticket not admitted');
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      await bo.createHold({ eventId, ttlS: 60, request: qty(4), admissionToken: ticketToken }); // sold out now
-      const joined = await outcome(bo.joinWaitlist({ eventId, qty: 2, ttlS: 60, admissionToken: ticketToken }));
+      await bo.holds.create({ eventId, ttlS: 60, request: qty(4), admissionToken: ticketToken }); // sold out now
+      const joined = await outcome(bo.waitingList.join({ eventId, qty: 2, ttlS: 60, admissionToken: ticketToken }));
       expect(joined instanceof DomainError ? joined.code : (joined as { entry: { status: string } }).entry.status).to.equal('waiting');
     });
   });

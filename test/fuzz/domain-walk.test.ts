@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { DomainError } from '../../src/domain/errors.js';
-import type { BoxOffice } from '../../src/domain/box-office.js';
+import type { DomainOperations } from '../../src/http/deps.js';
 import { KeySpace } from '../../src/redis/keys.js';
 import { sharedRedis } from '../helpers/redis.js';
 import { startTestService, type TestService } from '../helpers/service.js';
@@ -22,13 +22,13 @@ function rng(seed: number) {
 describe('review: randomised walk over the version-2 domain', function () {
   this.timeout(600_000);
   let app: TestService;
-  let bo: BoxOffice;
+  let bo: DomainOperations;
   let redis: Redis;
   let keys: KeySpace;
 
   before(async () => {
     app = await startTestService({ RECONCILE_INTERVAL_MS: '0', EXPIRY_WORKER: 'off' });
-    bo = app.service.boxOffice;
+    bo = app.service;
     redis = new Redis((await sharedRedis()).url);
     keys = new KeySpace(app.prefix);
   });
@@ -48,7 +48,7 @@ describe('review: randomised walk over the version-2 domain', function () {
       const rand = rng(seed);
       const pick = <T>(list: T[]): T | undefined => (list.length ? list[Math.floor(rand() * list.length)] : undefined);
       const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
-      const { event } = await bo.createEvent({
+      const { event } = await bo.events.create({
         name: 'Fuzz',
         maxPerHold: 6,
         categories: [
@@ -70,10 +70,10 @@ describe('review: randomised walk over the version-2 domain', function () {
       const seatState = new Map<string, string>(seatIds.map((s) => [s, 'A']));
 
       const check = async () => {
-        const view = await bo.getEvent(eventId);
-        const rows = await bo.getSeats(eventId);
+        const view = await bo.events.get(eventId);
+        const rows = await bo.events.seatMap(eventId);
         for (;;) {
-          const page = await bo.readLog(eventId, after, 1000);
+          const page = await bo.auditLog.read(eventId, after, 1000);
           for (const e of page.entries) {
             const c = replayed[e.categoryId]!;
             const move = (from: 'available' | 'held' | 'booked', to: 'available' | 'held' | 'booked', ch: string) => {
@@ -123,35 +123,35 @@ describe('review: randomised walk over the version-2 domain', function () {
             const partial = rand() < 0.3;
             const adjacent = rand() < 0.6;
             what = `hold qty ${cid} partial=${partial} adjacent=${adjacent}`;
-            const r = await bo.createHold({ eventId, ttlS: 60, request: { kind: 'qty', qty: int(1, 4), categoryId: cid, partial, adjacent } });
+            const r = await bo.holds.create({ eventId, ttlS: 60, request: { kind: 'qty', qty: int(1, 4), categoryId: cid, partial, adjacent } });
             holds.push({ id: r.hold.holdId, token: r.paymentToken });
             what += ` -> ${r.hold.qty} ${r.hold.seats?.join(',') ?? ''}`;
           } else if (op === 3) {
             what = 'hold items';
-            const r = await bo.createHold({ eventId, ttlS: 60, request: { kind: 'items', items: [{ categoryId: 'ga', qty: int(1, 3) }, { categoryId: 'hall', qty: int(1, 3) }] } });
+            const r = await bo.holds.create({ eventId, ttlS: 60, request: { kind: 'items', items: [{ categoryId: 'ga', qty: int(1, 3) }, { categoryId: 'hall', qty: int(1, 3) }] } });
             holds.push({ id: r.hold.holdId, token: r.paymentToken });
             what += ` -> ${r.hold.seats?.join(',')}`;
           } else if (op === 4) {
             const seats = [...new Set([pick(seatIds)!, pick(seatIds)!])];
             what = `hold seats ${seats}`;
-            const r = await bo.createHold({ eventId, ttlS: 60, request: { kind: 'seats', seats } });
+            const r = await bo.holds.create({ eventId, ttlS: 60, request: { kind: 'seats', seats } });
             holds.push({ id: r.hold.holdId, token: r.paymentToken });
           } else if (op === 5) {
             const h = pick(holds);
             if (!h) continue;
             what = `release ${h.id.slice(-4)}`;
-            await bo.releaseHold(h.id, h.token);
+            await bo.holds.release(h.id, h.token);
           } else if (op === 6) {
             const h = pick(holds);
             if (!h) continue;
             what = `book ${h.id.slice(-4)}`;
-            const r = await bo.book(h.id, h.token);
+            const r = await bo.bookings.book(h.id, h.token);
             bookings.push({ id: r.booking.bookingId, token: h.token });
           } else if (op === 7) {
             const b = pick(bookings);
             if (!b) continue;
             what = `cancel ${b.id.slice(-4)}`;
-            await bo.cancelBooking(b.id, rand() < 0.5 ? { paymentToken: b.token } : { admin: true });
+            await bo.bookings.cancel(b.id, rand() < 0.5 ? { paymentToken: b.token } : { admin: true });
           } else if (op === 8) {
             const h = pick(holds);
             if (!h) continue;
@@ -168,10 +168,10 @@ describe('review: randomised walk over the version-2 domain', function () {
             const h = pick(holds);
             if (!h) continue;
             what = `extend ${h.id.slice(-4)}`;
-            await bo.extendHold(h.id, h.token, int(61, 120));
+            await bo.holds.extend(h.id, h.token, int(61, 120));
           } else if (op === 10) {
             what = `join ${cid}`;
-            const r = await bo.joinWaitlist({ eventId, categoryId: cid, qty: int(1, 4), ttlS: 60 });
+            const r = await bo.waitingList.join({ eventId, categoryId: cid, qty: int(1, 4), ttlS: 60 });
             entries.push({ id: r.entry.entryId, token: r.entryToken, cid });
             holds.push({ id: r.entry.entryId, token: r.entryToken });
             what += ` -> ${r.entry.status}`;
@@ -179,7 +179,7 @@ describe('review: randomised walk over the version-2 domain', function () {
             const e = pick(entries);
             if (!e) continue;
             what = `leave ${e.id.slice(-4)}`;
-            await bo.leaveWaitlist(e.id, e.token);
+            await bo.waitingList.leave(e.id, e.token);
           }
         } catch (error) {
           if (!(error instanceof DomainError)) throw new Error(`${what}: ${String(error)}\n${trace.join('\n')}`);
@@ -191,7 +191,7 @@ describe('review: randomised walk over the version-2 domain', function () {
         for (const c of view.categories) {
           const waiting = [];
           for (const e of entries.filter((x) => x.cid === c.categoryId)) {
-            const v = await bo.getWaitlistEntry(e.id);
+            const v = await bo.waitingList.get(e.id);
             if (v.status === 'waiting') waiting.push(v);
           }
           waiting.sort((a, b) => a.position! - b.position!);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { DomainError } from '../../src/domain/errors.js';
 import { digestToken } from '../../src/domain/ids.js';
-import type { BoxOffice } from '../../src/domain/box-office.js';
+import type { DomainOperations } from '../../src/http/deps.js';
 import { KeySpace } from '../../src/redis/keys.js';
 import { LUA_DIR } from '../../src/redis/script-loader.js';
 import { ScriptCode, Scripts } from '../../src/redis/scripts.js';
@@ -28,14 +28,14 @@ async function refusal(promise: Promise<unknown>): Promise<DomainError> {
 
 describe('version-2 scripts', function () {
   let app: TestService;
-  let bo: BoxOffice;
+  let bo: DomainOperations;
   let redis: Redis;
   let scripts: Scripts;
   let keys: KeySpace;
 
   before(async () => {
     app = await startTestService({ RECONCILE_INTERVAL_MS: '0', EXPIRY_WORKER: 'off' });
-    bo = app.service.boxOffice;
+    bo = app.service;
     redis = new Redis((await sharedRedis()).url);
     scripts = new Scripts(redis);
     keys = new KeySpace(app.prefix);
@@ -56,7 +56,7 @@ describe('version-2 scripts', function () {
     const [available, held, booked] = await redis.hmget(keys.eventKey(eventId), 'available', 'held', 'booked');
     return { available: Number(available), held: Number(held), booked: Number(booked) };
   };
-  const generalEvent = async (total: number) => (await bo.createEvent({ name: 'Show', totalSeats: total })).event.eventId;
+  const generalEvent = async (total: number) => (await bo.events.create({ name: 'Show', totalSeats: total })).event.eventId;
   const qty = (n: number, extra: { categoryId?: string; partial?: boolean; adjacent?: boolean } = {}) => ({
     kind: 'qty' as const,
     qty: n,
@@ -68,9 +68,9 @@ describe('version-2 scripts', function () {
   describe('a hold no longer counted as active (Redis clock stepped back after a reclaim)', () => {
     async function reclaimedThenClockBack() {
       const eventId = await generalEvent(5);
-      const { hold, paymentToken } = await bo.createHold({ eventId, ttlS: 1, request: qty(3) });
+      const { hold, paymentToken } = await bo.holds.create({ eventId, ttlS: 1, request: qty(3) });
       await untilServerTime(hold.expiresAt.getTime());
-      expect((await bo.getEvent(eventId)).available, 'the read reclaimed the seats').to.equal(5);
+      expect((await bo.events.get(eventId)).available, 'the read reclaimed the seats').to.equal(5);
       // The clock now reads earlier than expires_at: as if expires_at were still ahead.
       const local = hold.holdId.split('.')[1]!;
       await redis.hset(keys.holdKey(eventId, local), 'expires_at', (await serverNowMs()) + 60_000);
@@ -79,19 +79,19 @@ describe('version-2 scripts', function () {
 
     it('book refuses it as expired and writes nothing; its seats are sold once', async () => {
       const { eventId, hold, paymentToken } = await reclaimedThenClockBack();
-      const error = await refusal(bo.book(hold.holdId, paymentToken));
+      const error = await refusal(bo.bookings.book(hold.holdId, paymentToken));
       expect(error.code).to.equal('hold-gone');
       expect(await counts(eventId)).to.deep.equal({ available: 5, held: 0, booked: 0 });
-      await bo.createHold({ eventId, ttlS: 60, request: qty(5) });
+      await bo.holds.create({ eventId, ttlS: 60, request: qty(5) });
       expect(await counts(eventId)).to.deep.equal({ available: 0, held: 5, booked: 0 });
     });
 
     it('release and extend refuse it as expired too, moving no seat', async () => {
       const { eventId, hold, paymentToken } = await reclaimedThenClockBack();
-      expect((await refusal(bo.extendHold(hold.holdId, paymentToken, 60))).code).to.equal('hold-gone');
-      expect((await refusal(bo.releaseHold(hold.holdId, paymentToken))).code).to.equal('hold-gone');
+      expect((await refusal(bo.holds.extend(hold.holdId, paymentToken, 60))).code).to.equal('hold-gone');
+      expect((await refusal(bo.holds.release(hold.holdId, paymentToken))).code).to.equal('hold-gone');
       expect(await counts(eventId)).to.deep.equal({ available: 5, held: 0, booked: 0 });
-      expect((await bo.getHold(hold.holdId)).status).to.equal('expired');
+      expect((await bo.holds.get(hold.holdId)).status).to.equal('expired');
     });
   });
 
@@ -151,7 +151,7 @@ describe('version-2 scripts', function () {
 
     it('extend: a ttl of 0 is refused', async () => {
       const eventId = await generalEvent(5);
-      const { hold } = await bo.createHold({ eventId, ttlS: 60, request: qty(1) });
+      const { hold } = await bo.holds.create({ eventId, ttlS: 60, request: qty(1) });
       const local = hold.holdId.split('.')[1]!;
       await refusedWithoutWrites(eventId, () =>
         scripts.run('extendHold', keys.eventKey(eventId), [eventId, local, digestToken('t'), 0, 3, 1_800_000, 1000]),
@@ -160,12 +160,12 @@ describe('version-2 scripts', function () {
   });
 
   it('a movement of several lines is checked whole before any write: a refused book leaves no marker, no count moved', async () => {
-    const { event } = await bo.createEvent({
+    const { event } = await bo.events.create({
       name: 'Mixed',
       categories: [{ categoryId: 'ga', capacity: 5 }, { categoryId: 'hall', rows: [{ row: 'A', seats: 3 }] }],
     });
     const eventId = event.eventId;
-    const { hold, paymentToken } = await bo.createHold({
+    const { hold, paymentToken } = await bo.holds.create({
       eventId,
       ttlS: 60,
       request: { kind: 'items', items: [{ categoryId: 'ga', qty: 1 }, { categoryId: 'hall', qty: 1 }] },
@@ -177,7 +177,7 @@ describe('version-2 scripts', function () {
     const before = await redis.hgetall(keys.eventKey(eventId));
     const logBefore = await redis.xlen(keys.eventKeys(eventId).log);
     let failed = false;
-    await bo.book(hold.holdId, paymentToken).catch((error) => {
+    await bo.bookings.book(hold.holdId, paymentToken).catch((error) => {
       failed = true;
       expect(String(error)).to.include(`seat ${seat} is not held`);
     });
@@ -215,32 +215,32 @@ describe('version-2 scripts', function () {
 
     it('reads as one general category; its holds book and expire, new holds take seats', async () => {
       const { eventId, holds } = await writeVersion1Event(10, [{ qty: 2, ttlMs: 60_000 }, { qty: 3, ttlMs: 800 }]);
-      const event = await bo.getEvent(eventId);
+      const event = await bo.events.get(eventId);
       expect(event.categories.map((c) => [c.categoryId, c.kind, c.total, c.available, c.held, c.booked])).to.deep.equal([
         ['general', 'general', 10, 5, 5, 0],
       ]);
-      const booked = await bo.book(holds[0]!.holdId, holds[0]!.token);
+      const booked = await bo.bookings.book(holds[0]!.holdId, holds[0]!.token);
       expect(booked.booking.items).to.deep.equal([{ categoryId: 'general', qty: 2 }]);
       await untilServerTime(holds[1]!.expiresAt);
       expect(await app.service.expirer.expire(holds[1]!.holdId)).to.deep.equal({ kind: 'expired' });
-      const fresh = await bo.createHold({ eventId, ttlS: 60, request: qty(4) });
+      const fresh = await bo.holds.create({ eventId, ttlS: 60, request: qty(4) });
       expect(fresh.hold.items).to.deep.equal([{ categoryId: 'general', qty: 4 }]);
-      const after = await bo.getEvent(eventId);
+      const after = await bo.events.get(eventId);
       expect([after.available, after.held, after.booked, after.total]).to.deep.equal([4, 4, 2, 10]);
-      expect((await bo.getHold(holds[1]!.holdId)).status).to.equal('expired');
-      const cancelled = await bo.cancelBooking(booked.booking.bookingId, { paymentToken: holds[0]!.token });
+      expect((await bo.holds.get(holds[1]!.holdId)).status).to.equal('expired');
+      const cancelled = await bo.bookings.cancel(booked.booking.bookingId, { paymentToken: holds[0]!.token });
       expect(cancelled.status).to.equal('cancelled');
-      expect((await bo.getEvent(eventId)).available).to.equal(6);
+      expect((await bo.events.get(eventId)).available).to.equal(6);
     });
   });
 
   describe('best available (seated qty holds)', () => {
     async function seatedEvent(rows: [string, number][]) {
-      return (await bo.createEvent({ name: 'Hall', categories: [{ categoryId: 'hall', rows: rows.map(([row, seats]) => ({ row, seats })) }] }))
+      return (await bo.events.create({ name: 'Hall', categories: [{ categoryId: 'hall', rows: rows.map(([row, seats]) => ({ row, seats })) }] }))
         .event.eventId;
     }
     const seatsOf = async (eventId: string, request: ReturnType<typeof qty> | { kind: 'seats'; seats: string[] }) =>
-      (await bo.createHold({ eventId, ttlS: 60, request })).hold.seats;
+      (await bo.holds.create({ eventId, ttlS: 60, request })).hold.seats;
 
     it('takes the adjacent run whose middle is closest to the row middle, ties to the lower numbers', async () => {
       const eventId = await seatedEvent([['A', 10]]);
@@ -257,12 +257,12 @@ describe('version-2 scripts', function () {
       expect(await seatsOf(eventId, qty(2))).to.deep.equal(['B2', 'B3']);
       await seatsOf(eventId, { kind: 'seats', seats: ['B5'] });
       // free now: A1 A3 A5 B1 B4 — five seats, no two side by side
-      const error = await refusal(bo.createHold({ eventId, ttlS: 60, request: qty(2) }));
+      const error = await refusal(bo.holds.create({ eventId, ttlS: 60, request: qty(2) }));
       expect(error.code).to.equal('no-adjacent-seats');
       expect(await seatsOf(eventId, qty(2, { adjacent: false }))).to.deep.equal(['A1', 'A3']);
       expect(await seatsOf(eventId, qty(2, { partial: true }))).to.deep.equal(['A5', 'B4']);
       expect(await seatsOf(eventId, qty(3, { partial: true, adjacent: false }))).to.deep.equal(['B1']);
-      expect((await refusal(bo.createHold({ eventId, ttlS: 60, request: qty(1) }))).code).to.equal('not-enough-seats');
+      expect((await refusal(bo.holds.create({ eventId, ttlS: 60, request: qty(1) }))).code).to.equal('not-enough-seats');
     });
 
     it('scattered picking takes the seats closest to the middle first (ties: lower number)', async () => {
@@ -276,8 +276,8 @@ describe('version-2 scripts', function () {
   it('a retry of the same hold attempt (same id and token) takes no more seats', async () => {
     const eventId = await generalEvent(10);
     const attempt = { id: `${eventId}.${randomUUID()}`, token: randomUUID() };
-    const first = await bo.createHold({ eventId, ttlS: 60, request: qty(4) }, attempt);
-    const again = await bo.createHold({ eventId, ttlS: 60, request: qty(4) }, attempt);
+    const first = await bo.holds.create({ eventId, ttlS: 60, request: qty(4) }, attempt);
+    const again = await bo.holds.create({ eventId, ttlS: 60, request: qty(4) }, attempt);
     expect(first.replayed).to.equal(false);
     expect(again.replayed).to.equal(true);
     expect(again.hold.holdId).to.equal(first.hold.holdId);
@@ -287,14 +287,14 @@ describe('version-2 scripts', function () {
 
   it('a retry of the same waiting-list join (same local id and token) makes one entry', async () => {
     const eventId = await generalEvent(2);
-    await bo.createHold({ eventId, ttlS: 60, request: qty(2) });
+    await bo.holds.create({ eventId, ttlS: 60, request: qty(2) });
     const attempt = { id: randomUUID(), token: randomUUID() };
-    const first = await bo.joinWaitlist({ eventId, qty: 1, ttlS: 60 }, attempt);
-    const again = await bo.joinWaitlist({ eventId, qty: 1, ttlS: 60 }, attempt);
+    const first = await bo.waitingList.join({ eventId, qty: 1, ttlS: 60 }, attempt);
+    const again = await bo.waitingList.join({ eventId, qty: 1, ttlS: 60 }, attempt);
     expect([first.replayed, again.replayed]).to.deep.equal([false, true]);
     expect(again.entry.entryId).to.equal(`${eventId}.${attempt.id}`);
     expect(again.entryToken).to.equal(attempt.token);
-    expect((await bo.getEvent(eventId)).categories[0]!.waiting).to.equal(1);
+    expect((await bo.events.get(eventId)).categories[0]!.waiting).to.equal(1);
   });
 
   it('lua/includes/keys.lua builds the same keys as src/redis/keys.ts', () => {

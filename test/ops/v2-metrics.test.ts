@@ -27,15 +27,15 @@ describe('version-2 counters on /metrics', () => {
   }
 
   it('extensions, cancellations, waiting-list entries and offers, audit entries', async () => {
-    const bo = app.service.boxOffice;
+    const bo = app.service;
     const before = await counters();
-    const { event } = await bo.createEvent({ name: 'Show', totalSeats: 2 });
+    const { event } = await bo.events.create({ name: 'Show', totalSeats: 2 });
     const qty = (n: number) => ({ kind: 'qty' as const, qty: n, partial: false, adjacent: true });
-    const held = await bo.createHold({ eventId: event.eventId, ttlS: 60, request: qty(2) }); // 1 entry
-    await bo.extendHold(held.hold.holdId, held.paymentToken, 120); // 1 entry
-    const { booking } = await bo.book(held.hold.holdId, held.paymentToken); // 1 entry
-    await bo.joinWaitlist({ eventId: event.eventId, qty: 1, ttlS: 60 });
-    await bo.cancelBooking(booking.bookingId, { admin: true }); // 1 entry, and the offer's 1 entry
+    const held = await bo.holds.create({ eventId: event.eventId, ttlS: 60, request: qty(2) }); // 1 entry
+    await bo.holds.extend(held.hold.holdId, held.paymentToken, 120); // 1 entry
+    const { booking } = await bo.bookings.book(held.hold.holdId, held.paymentToken); // 1 entry
+    await bo.waitingList.join({ eventId: event.eventId, qty: 1, ttlS: 60 });
+    await bo.bookings.cancel(booking.bookingId, { admin: true }); // 1 entry, and the offer's 1 entry
     const after = await counters();
     const moved = Object.fromEntries(Object.entries(after).map(([name, value]) => [name, value - before[name]!]));
     expect(moved).to.deep.equal({

@@ -34,7 +34,7 @@ export function bookingRoutes(settings: HttpSettings): Route[] {
       problems: ['invalid-request', 'forbidden-token', 'not-found', 'hold-gone'],
       async handle({ req, res, deps, body }) {
         const client = clientIdOf(req, deps.settings.clientIdHeader);
-        const { booking, replayed } = await deps.boxOffice.book(body.hold_id, body.payment_token, client);
+        const { booking, replayed } = await deps.bookings.book(body.hold_id, body.payment_token, client);
         if (!replayed) res.location(`/bookings/${encodeURIComponent(booking.bookingId)}`);
         res.status(replayed ? 200 : 201).json(bookingJson(booking));
       },
@@ -48,7 +48,7 @@ export function bookingRoutes(settings: HttpSettings): Route[] {
       responses: { '200': { description: 'The booking', schema: bookingSchema } },
       problems: ['not-found'],
       async handle({ res, deps, params }) {
-        res.json(bookingJson(await deps.boxOffice.getBooking(params.bookingId!)));
+        res.json(bookingJson(await deps.bookings.get(params.bookingId!)));
       },
     }),
     defineRoute({
@@ -72,7 +72,7 @@ export function bookingRoutes(settings: HttpSettings): Route[] {
       problems: ['invalid-request', ...(settings.adminToken !== undefined ? (['unauthorized'] as const) : []), 'forbidden-token', 'not-found'],
       problemHeaders: settings.adminToken !== undefined ? { 401: { 'WWW-Authenticate': z.string() } } : {},
       async handle({ req, res, deps, params, body }) {
-        res.json(bookingJson(await deps.boxOffice.cancelBooking(params.bookingId!, authorityOf(req, deps.settings.adminToken, body))));
+        res.json(bookingJson(await deps.bookings.cancel(params.bookingId!, authorityOf(req, deps.settings.adminToken, body))));
       },
     }),
   ];

@@ -49,7 +49,7 @@ export function eventRoutes(_settings: HttpSettings): Route[] {
       problems: ['invalid-request'],
       async handle({ req, res, deps, body }) {
         await idempotently(deps, req, res, 'events', body, async (attempt) => {
-          const { event } = await deps.boxOffice.createEvent(
+          const { event } = await deps.events.create(
             {
               name: body.name,
               maxPerHold: body.max_per_hold,
@@ -74,7 +74,7 @@ export function eventRoutes(_settings: HttpSettings): Route[] {
       responses: { '200': { description: 'The event', schema: eventSchema } },
       problems: ['not-found'],
       async handle({ res, deps, params }) {
-        res.json(eventJson(await deps.boxOffice.getEvent(params.eventId!)));
+        res.json(eventJson(await deps.events.get(params.eventId!)));
       },
     }),
     defineRoute({
@@ -89,7 +89,7 @@ export function eventRoutes(_settings: HttpSettings): Route[] {
       problems: ['invalid-request', 'not-found'],
       async handle({ res, deps, params, query }) {
         const eventId = params.eventId!;
-        res.json(seatMapJson(eventId, await deps.boxOffice.getSeats(eventId, query.category_id)));
+        res.json(seatMapJson(eventId, await deps.events.seatMap(eventId, query.category_id)));
       },
     }),
     defineRoute({
@@ -106,7 +106,7 @@ export function eventRoutes(_settings: HttpSettings): Route[] {
       problems: ['invalid-request', 'not-found'],
       async handle({ res, deps, params, query }) {
         const eventId = params.eventId!;
-        const page = await deps.boxOffice.readLog(eventId, query.after, query.limit ?? LOG_PAGE.defaultLimit);
+        const page = await deps.auditLog.read(eventId, query.after, query.limit ?? LOG_PAGE.defaultLimit);
         res.json(auditPageJson(eventId, page));
       },
     }),

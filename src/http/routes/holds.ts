@@ -105,7 +105,7 @@ export function holdRoutes(settings: HttpSettings): Route[] {
         const admissionToken = req.get('Admission-Token');
         // The token is not part of what a retry must repeat: it proves the right to hold, not what is held.
         await idempotently(deps, req, res, 'holds', input, async (attempt) => {
-          const { hold, paymentToken } = await deps.boxOffice.createHold(
+          const { hold, paymentToken } = await deps.holds.create(
             { ...input, ...(admissionToken ? { admissionToken } : {}) },
             attempt,
           );
@@ -126,7 +126,7 @@ export function holdRoutes(settings: HttpSettings): Route[] {
       responses: { '200': { description: 'The hold', schema: holdSchema } },
       problems: ['not-found'],
       async handle({ res, deps, params }) {
-        res.json(holdJson(await deps.boxOffice.getHold(params.holdId!)));
+        res.json(holdJson(await deps.holds.get(params.holdId!)));
       },
     }),
     defineRoute({
@@ -148,7 +148,7 @@ export function holdRoutes(settings: HttpSettings): Route[] {
       async handle({ req, res, deps, params, body }) {
         const token = tokenOf('payment_token', body.payment_token, req.get('Payment-Token'));
         const client = clientIdOf(req, deps.settings.clientIdHeader);
-        res.json(holdJson(await deps.boxOffice.releaseHold(params.holdId!, token, client)));
+        res.json(holdJson(await deps.holds.release(params.holdId!, token, client)));
       },
     }),
     defineRoute({
@@ -172,7 +172,7 @@ export function holdRoutes(settings: HttpSettings): Route[] {
       async handle({ req, res, deps, params, body }) {
         const token = tokenOf('payment_token', body.payment_token, req.get('Payment-Token'));
         const client = clientIdOf(req, deps.settings.clientIdHeader);
-        const hold = await deps.boxOffice.extendHold(params.holdId!, token, body.ttl ?? deps.settings.holdTtlDefaultS, client);
+        const hold = await deps.holds.extend(params.holdId!, token, body.ttl ?? deps.settings.holdTtlDefaultS, client);
         res.json(holdJson(hold));
       },
     }),

@@ -41,7 +41,7 @@ export function waitlistRoutes(settings: HttpSettings): Route[] {
         };
         const admissionToken = req.get('Admission-Token');
         await idempotently(deps, req, res, 'waitlist', input, async (attempt) => {
-          const { entry, entryToken } = await deps.boxOffice.joinWaitlist(
+          const { entry, entryToken } = await deps.waitingList.join(
             { ...input, ...(admissionToken ? { admissionToken } : {}) },
             attempt,
           );
@@ -63,7 +63,7 @@ export function waitlistRoutes(settings: HttpSettings): Route[] {
       responses: { '200': { description: 'The entry', schema: entrySchema } },
       problems: ['not-found'],
       async handle({ res, deps, params }) {
-        res.json(entryJson(await deps.boxOffice.getWaitlistEntry(params.entryId!)));
+        res.json(entryJson(await deps.waitingList.get(params.entryId!)));
       },
     }),
     defineRoute({
@@ -85,7 +85,7 @@ export function waitlistRoutes(settings: HttpSettings): Route[] {
       problems: ['invalid-request', 'forbidden-entry-token', 'not-found', 'entry-booked'],
       async handle({ req, res, deps, params, body }) {
         const token = tokenOf('entry_token', body.entry_token, req.get('Entry-Token'));
-        res.json(entryJson(await deps.boxOffice.leaveWaitlist(params.entryId!, token)));
+        res.json(entryJson(await deps.waitingList.leave(params.entryId!, token)));
       },
     }),
   ];

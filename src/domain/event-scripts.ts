@@ -1,0 +1,88 @@
+import type { HoldRejectReason, Metrics } from '../metrics/registry.js';
+import type { RedisClient } from '../redis/client.js';
+import type { KeySpace } from '../redis/keys.js';
+import { ScriptCode, type Flat, type Reply, type Scripts } from '../redis/scripts.js';
+import type { ClientLimits } from './client-limits.js';
+import { BULK_RECLAIM_BATCH, untilNoneDue } from './reclaim.js';
+import type { ScriptEffects } from './script-effects.js';
+
+// What the operations on an event's seats share (events, holds, bookings, waiting lists,
+// and the blocks, quotas and sales state to come): running one of the event's scripts and
+// applying what it did on the way, reading a reply's fields, and the settings and
+// connections every operation module is built from.
+
+export interface DomainSettings {
+  maxQtyPerHold: number;
+  holdRecordRetentionS: number;
+  /** past-due holds a hold or join reclaims before it does its own work */
+  reclaimBatch: number;
+  maxExtensions: number;
+  maxLifetimeS: number;
+}
+
+/** What every domain module is built from (service.ts makes one and hands it to each). */
+export interface DomainDeps {
+  client: RedisClient;
+  scripts: Scripts;
+  keys: KeySpace;
+  effects: ScriptEffects;
+  metrics: Metrics;
+  settings: DomainSettings;
+  clientLimits?: ClientLimits;
+}
+
+/** A reply field as text ('' for a nil) or as a number. */
+export const str = (value: Flat[number] | undefined) => (value === null || value === undefined ? '' : String(value));
+export const num = (value: Flat[number] | undefined) => Number(value);
+
+/** Done, or done before (a retry or a second call that finds the work already there). */
+export const accepted = (reply: Reply) => reply.code === ScriptCode.Ok || reply.code === ScriptCode.Replay;
+
+/** Rejected-hold reasons for the metric, by refusal code (bounded). */
+export const HOLD_REJECT_REASON: Partial<Record<number, { reason: HoldRejectReason }>> = {
+  [ScriptCode.EventNotFound]: { reason: 'event_not_found' },
+  [ScriptCode.NotEnoughSeats]: { reason: 'not_enough_seats' },
+  [ScriptCode.ItemsShort]: { reason: 'not_enough_seats' },
+  [ScriptCode.QtyAboveLimit]: { reason: 'qty_above_limit' },
+  [ScriptCode.SeatsUnavailable]: { reason: 'seats_unavailable' },
+  [ScriptCode.NoAdjacentSeats]: { reason: 'no_adjacent_seats' },
+  [ScriptCode.WaitlistFirst]: { reason: 'waitlist_first' },
+  [ScriptCode.UnknownSeats]: { reason: 'unknown_category_or_seat' },
+  [ScriptCode.UnknownCategory]: { reason: 'unknown_category_or_seat' },
+  [ScriptCode.AdmissionRequired]: { reason: 'admission_required' },
+  [ScriptCode.AdmissionInUse]: { reason: 'admission_in_use' },
+};
+
+/** An event's scripts, run with the event's key; the seat-moving ones apply their effects. */
+export class EventScripts {
+  constructor(private readonly deps: Pick<DomainDeps, 'scripts' | 'keys' | 'effects' | 'settings'>) {}
+
+  get retentionMs(): number {
+    return this.deps.settings.holdRecordRetentionS * 1000;
+  }
+
+  /** Runs a seat-moving script of an event and applies what it did on the way. */
+  async run(script: string, eventId: string, args: (string | number)[]): Promise<Reply> {
+    const reply = await this.deps.scripts.run(script, this.deps.keys.eventKey(eventId), args);
+    await this.deps.effects.apply(eventId, reply.effects);
+    return reply;
+  }
+
+  /** A script whose reply is not the usual code-first shape (it moves no seats). */
+  raw(script: string, eventId: string, args: (string | number)[]): Promise<Flat> {
+    return this.deps.scripts.raw(script, this.deps.keys.eventKey(eventId), args);
+  }
+
+  /** The event's snapshot, read after every past-due hold is given back (in batches). */
+  snapshot(eventId: string): Promise<Reply> {
+    return untilNoneDue(() => this.run('snapshot', eventId, [eventId, BULK_RECLAIM_BATCH, this.retentionMs]));
+  }
+}
+
+/** A booked or released hold no longer counts against its client's cap. */
+export function forgetClientHold(limits: ClientLimits | undefined, clientId: string | undefined, holdId: string): void {
+  if (clientId === undefined || !limits) return;
+  // fixes (issue 10 point 9): not awaited, so a slow Redis does not hold back the answer; the
+  // command goes out now, ahead of the client's next request on this connection.
+  void limits.forgetHold(clientId, holdId).catch(() => undefined);
+}
