@@ -6,7 +6,7 @@ import type { Holds } from '../domain/holds.js';
 import type { IdempotencyStore } from '../domain/idempotency.js';
 import type { QueueSettings, QueueView, TicketView } from '../domain/model.js';
 import type { WaitingList } from '../domain/waiting-list.js';
-import type { Limits } from './schemas.js';
+import type { Limits } from './schemas/common.js';
 
 export interface HttpSettings extends Limits {
   holdTtlDefaultS: number;

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { DomainError, type ProblemCode } from '../domain/errors.js';
 import type { HttpDeps } from './deps.js';
 import type { OperationsDeps } from './routes/operations.js';
-import { parseInput, unwrap, type Wrapper } from './schemas.js';
+import { parseInput, unwrap, type Wrapper } from './schemas/common.js';
 
 // The one route table: each route says its method, path, request schemas, answers, the
 // problem types it can answer with, and its handler. Express's routes, the 405 answers

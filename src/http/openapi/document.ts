@@ -5,25 +5,16 @@ import packageJson from '../../../package.json' with { type: 'json' };
 import type { HttpSettings } from '../deps.js';
 import type { Route } from '../route-table.js';
 import { routeTable } from '../routes/index.js';
-import {
-  auditPageSchema,
-  bookingSchema,
-  entryCreatedSchema,
-  entrySchema,
-  eventCreatedSchema,
-  eventSchema,
-  holdCreatedSchema,
-  holdSchema,
-  queueSchema,
-  seatMapSchema,
-  ticketCreatedSchema,
-  ticketSchema,
-} from '../views.js';
+import { bookingSchema } from '../views/bookings.js';
+import { auditPageSchema, eventCreatedSchema, eventSchema, seatMapSchema } from '../views/events.js';
+import { holdCreatedSchema, holdSchema } from '../views/holds.js';
+import { queueSchema, ticketCreatedSchema, ticketSchema } from '../views/queue.js';
+import { entryCreatedSchema, entrySchema } from '../views/waitlist.js';
 import { flatOrWrapped, idempotencyKeyHeader, idParam, replayedHeader } from './parts.js';
 import { problemComponents, problemResponse, problemResponses } from './problems.js';
 
 // The OpenAPI 3.1 document of the service, generated from the zod schemas that validate
-// requests (schemas.ts) and shape responses (views.ts), and from the error catalogue.
+// requests (schemas/) and shape responses (views/), and from the error catalogue.
 // Its paths are the route table's (routes/index.ts). Built once per app, with the
 // instance's own limits (qty, ttl), so it says what this instance accepts. test/http/openapi.test.ts holds it to the routes the app serves and
 // to the answers it really gives.

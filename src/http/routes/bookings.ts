@@ -5,9 +5,9 @@ import { clientIdOf } from '../client-id.js';
 import type { HttpSettings } from '../deps.js';
 import { clientIdHeaderOf, location } from '../openapi/parts.js';
 import { defineRoute, requireAdmin, type Route } from '../route-table.js';
-import { bookBody, cancelBody } from '../schemas.js';
-import { paymentTokenHeader, tokenOf } from './holds.js';
-import { bookingJson, bookingSchema } from '../views.js';
+import { bookBody, cancelBody } from '../schemas/bookings.js';
+import { paymentTokenHeader, tokenOf } from '../schemas/common.js';
+import { bookingJson, bookingSchema } from '../views/bookings.js';
 
 export function bookingRoutes(settings: HttpSettings): Route[] {
   return [

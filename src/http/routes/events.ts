@@ -4,20 +4,20 @@ import { idempotently } from '../attempt.js';
 import type { HttpSettings } from '../deps.js';
 import { location } from '../openapi/parts.js';
 import { defineRoute, type Route } from '../route-table.js';
-import { createEventBody, LOG_PAGE, logQuery } from '../schemas.js';
-import { auditPageJson, auditPageSchema, eventCreatedJson, eventCreatedSchema, eventJson, eventSchema, seatMapJson, seatMapSchema } from '../views.js';
+import { createEventBody, LOG_PAGE, logQuery, seatsQuery } from '../schemas/events.js';
+import {
+  auditPageJson,
+  auditPageSchema,
+  eventCreatedJson,
+  eventCreatedSchema,
+  eventJson,
+  eventSchema,
+  seatMapJson,
+  seatMapSchema,
+} from '../views/events.js';
 
 /** Seat maps are long: POST /events takes up to 1 MiB, every other body 16 KiB. */
 export const CREATE_EVENT_BODY_BYTES = 1024 * 1024;
-
-const seatsQuery = z.object({
-  category_id: z
-    .string()
-    .min(1)
-    .max(32)
-    .optional()
-    .meta({ description: 'only the rows of this category (404 when the event has no such category)' }),
-});
 
 export function eventRoutes(_settings: HttpSettings): Route[] {
   return [

@@ -6,20 +6,9 @@ import { clientIdOf } from '../client-id.js';
 import type { HttpSettings } from '../deps.js';
 import { clientIdHeaderOf, location } from '../openapi/parts.js';
 import { defineRoute, type Route } from '../route-table.js';
-import { extendBody, holdBody, holdQuery, parseInput, releaseBody, requiredToken } from '../schemas.js';
-import { holdCreatedJson, holdCreatedSchema, holdJson, holdSchema } from '../views.js';
-
-export const paymentTokenHeader = z.string().optional().meta({ description: "the hold's payment_token, if not in the body" });
-
-export const admissionTokenHeader = z
-  .string()
-  .optional()
-  .meta({ description: 'the ticket_token of an admitted queue ticket: needed while the event is behind a queue' });
-
-/** A token from the body or, failing that, from its header; 422 naming the field when neither has it. */
-export function tokenOf(field: string, fromBody: string | undefined, fromHeader: string | undefined): string {
-  return parseInput(requiredToken(field), { [field]: fromBody ?? fromHeader })[field] as string;
-}
+import { admissionTokenHeader, paymentTokenHeader, tokenOf } from '../schemas/common.js';
+import { extendBody, holdBody, holdQuery, releaseBody } from '../schemas/holds.js';
+import { holdCreatedJson, holdCreatedSchema, holdJson, holdSchema } from '../views/holds.js';
 
 type HoldBody = z.output<ReturnType<typeof holdBody>>;
 type HoldQuery = z.output<ReturnType<typeof holdQuery>>;

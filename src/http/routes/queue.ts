@@ -2,8 +2,16 @@ import { clientIdOf } from '../client-id.js';
 import type { HttpSettings } from '../deps.js';
 import { clientIdHeaderOf, location } from '../openapi/parts.js';
 import { defineRoute, type Route } from '../route-table.js';
-import { joinQueueBody, putQueueBody, QUEUE_LIMITS } from '../schemas.js';
-import { queueDeletedSchema, queueJson, queueSchema, ticketCreatedJson, ticketCreatedSchema, ticketJson, ticketSchema } from '../views.js';
+import { joinQueueBody, putQueueBody, QUEUE_LIMITS } from '../schemas/queue.js';
+import {
+  queueDeletedSchema,
+  queueJson,
+  queueSchema,
+  ticketCreatedJson,
+  ticketCreatedSchema,
+  ticketJson,
+  ticketSchema,
+} from '../views/queue.js';
 
 export function queueRoutes(settings: HttpSettings): Route[] {
   return [

@@ -4,11 +4,9 @@ import { idempotently } from '../attempt.js';
 import type { HttpSettings } from '../deps.js';
 import { location } from '../openapi/parts.js';
 import { defineRoute, type Route } from '../route-table.js';
-import { joinWaitlistBody, leaveWaitlistBody } from '../schemas.js';
-import { entryCreatedJson, entryCreatedSchema, entryJson, entrySchema } from '../views.js';
-import { admissionTokenHeader, tokenOf } from './holds.js';
-
-const entryTokenHeader = z.string().optional().meta({ description: "the entry's entry_token, if not in the body" });
+import { admissionTokenHeader, entryTokenHeader, tokenOf } from '../schemas/common.js';
+import { joinWaitlistBody, leaveWaitlistBody } from '../schemas/waitlist.js';
+import { entryCreatedJson, entryCreatedSchema, entryJson, entrySchema } from '../views/waitlist.js';
 
 export function waitlistRoutes(settings: HttpSettings): Route[] {
   return [
