@@ -613,23 +613,32 @@ async function refreshOperator() {
   await refreshLog();
 }
 
-async function refreshLog() {
+// One log read at a time: two at once (the poll and a click) would both read after the same
+// entry and show every new entry twice.
+let logReading = Promise.resolve();
+function refreshLog() {
+  logReading = logReading.then(readLog, readLog);
+  return logReading;
+}
+
+async function readLog() {
+  const log = state.log;
   const id = encodeURIComponent(state.eventId);
   for (let page = 0; page < 10; page++) {
     const query = new URLSearchParams({ limit: '1000' });
-    if (state.log.after) query.set('after', state.log.after);
+    if (log.after) query.set('after', log.after);
     const { status, data } = await api('GET', `/events/${id}/log?${query}`, { admin: true });
     if (status === 401) return sayOperator('The admin token is missing or wrong.', 'error');
-    if (status !== 200) return;
+    if (status !== 200 || log !== state.log) return;
     sayOperator('');
-    state.log.entries.push(...data.entries);
-    state.log.entries = state.log.entries.slice(-LOG_KEEP);
-    if (data.next) state.log.after = data.next;
+    log.entries.push(...data.entries);
+    log.entries = log.entries.slice(-LOG_KEEP);
+    if (data.next) log.after = data.next;
     if (!data.more) break;
   }
   const body = $('op-log').tBodies[0];
   body.replaceChildren(
-    ...[...state.log.entries].reverse().map((entry) => {
+    ...[...log.entries].reverse().map((entry) => {
       const tr = document.createElement('tr');
       tr.dataset.type = entry.type;
       const hold = entry.hold_id ? `…${entry.hold_id.slice(-8)}` : '';

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { expect } from 'chai';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { eventually } from '../helpers/eventually.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
 // GET /demo in a real headless Chromium: the storefront (live seat map, holds with their
@@ -56,19 +57,31 @@ describe('storefront demo (GET /demo) in headless Chromium', function () {
     await app?.stop();
   });
 
-  /** A page in a context of its own (its own session), every request it makes watched. */
-  async function newPage(): Promise<Page> {
+  /**
+   * A page in a context of its own (its own session), every request it makes watched, and
+   * any to another host stopped. `intercept: false` only watches: with interception on,
+   * Chromium asks for no icon at all, so a first visit as a real browser makes it needs it off.
+   */
+  async function newPage({ intercept = true } = {}): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     contexts.push(context);
-    await context.route('**/*', async (route) => {
-      const url = new URL(route.request().url());
-      requests++;
-      if (url.protocol.startsWith('http') && !isLocal(url)) {
-        elsewhere.push(url.href);
-        return route.abort();
-      }
-      return route.continue();
-    });
+    if (intercept) {
+      await context.route('**/*', async (route) => {
+        const url = new URL(route.request().url());
+        requests++;
+        if (url.protocol.startsWith('http') && !isLocal(url)) {
+          elsewhere.push(url.href);
+          return route.abort();
+        }
+        return route.continue();
+      });
+    } else {
+      context.on('request', (request) => {
+        const url = new URL(request.url());
+        requests++;
+        if (url.protocol.startsWith('http') && !isLocal(url)) elsewhere.push(url.href);
+      });
+    }
     const page = await context.newPage();
     page.setDefaultTimeout(20_000);
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -102,6 +115,40 @@ describe('storefront demo (GET /demo) in headless Chromium', function () {
   }
 
   const seatClass = (page: Page, seat: string) => page.locator(`#seatmap [data-seat="${seat}"]`).getAttribute('class');
+
+  /** How many times the service served its icon (the browser asks for it, not the page: no page event shows it). */
+  async function iconsServed(): Promise<number> {
+    const metrics = (await app.api.get('/metrics')).body as string;
+    const line = metrics
+      .split('\n')
+      .find((l) => l.startsWith('boxoffice_http_request_duration_seconds_count{') && l.includes('route="/favicon.ico"') && l.includes('status="200"'));
+    return line ? Number(line.split(' ').pop()) : 0;
+  }
+
+  it('a first visit (no event yet) gets the icon and logs no console error and no failed request', async () => {
+    const page = await newPage({ intercept: false });
+    const consoleErrors: string[] = [];
+    const failed: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(`${message.text()} (${message.location().url})`);
+    });
+    page.on('requestfailed', (request) => failed.push(`${request.url()}: ${request.failure()?.errorText}`));
+    page.on('response', (response) => {
+      if (response.status() >= 400) failed.push(`${response.url()}: ${response.status()}`);
+    });
+    const iconsBefore = await iconsServed();
+    const response = await page.goto(`${app.service.url}/demo`, { waitUntil: 'networkidle' });
+    expect(response?.status()).to.equal(200);
+    await page.locator('#chooser').waitFor();
+    // the browser asks for the icon after the page loaded; once it has it, its answer is known
+    await eventually(async () => expect(await iconsServed()).to.be.above(iconsBefore), { timeoutMs: 20_000 });
+    expect(consoleErrors).to.deep.equal([]);
+    expect(failed).to.deep.equal([]);
+    const icon = await fetch(`${app.service.url}/favicon.ico`);
+    expect(icon.status).to.equal(200);
+    expect(icon.headers.get('content-type')).to.match(/^image\/svg\+xml/);
+    expect(await icon.text()).to.match(/^<svg /);
+  });
 
   it('serves the page from the service and opens an event from ?event_id=, with its categories and seat map', async () => {
     const eventId = await seatedEvent('Demo opens');

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router, type RequestHandler } from 'express';
@@ -5,7 +6,9 @@ import express, { Router, type RequestHandler } from 'express';
 // GET /demo: the storefront demo and operator's view, static files of the project's own
 // (public/demo/, read from the project root, from src/ and dist/ alike; no CDN). Like the
 // docs page's assets these are middleware, not routes of the API's table: they are no API
-// operation, and the page only calls the documented API.
+// operation, and the page only calls the documented API. GET /favicon.ico is the service's
+// icon (a small SVG of the demo's): browsers ask every site's root for it, and a 404 there
+// is an error in the console of a first visit.
 
 export const DEMO_DIR = fileURLToPath(new URL('../../../public/demo/', import.meta.url));
 
@@ -14,9 +17,17 @@ const page: RequestHandler = (req, res, next) => {
   res.sendFile(join(DEMO_DIR, 'index.html'), { headers: { 'Cache-Control': 'no-cache' } });
 };
 
-/** /demo (and /demo/) is the page; /demo/<file> its scripts and styles. */
+let iconBytes: Buffer | undefined;
+
+const icon: RequestHandler = (_req, res) => {
+  iconBytes ??= readFileSync(join(DEMO_DIR, 'favicon.svg'));
+  res.set('Cache-Control', 'public, max-age=86400').type('image/svg+xml').send(iconBytes);
+};
+
+/** /demo (and /demo/) is the page; /demo/<file> its scripts, styles and icon; /favicon.ico the icon. */
 export function demoPage(): Router {
   const router = Router();
+  router.get('/favicon.ico', icon);
   router.use('/demo', page, express.static(DEMO_DIR, { index: false, redirect: false, maxAge: 0 }));
   return router;
 }
