@@ -88,6 +88,18 @@ const envSchema = z
      * this process moved seats meanwhile; 0 reads them at every scrape
      */
     SEAT_GAUGES_MAX_AGE_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
+    /** open live streams (GET /events/{id}/stream) one instance serves; the next gets 503 */
+    STREAM_MAX_CLIENTS: positiveInt('STREAM_MAX_CLIENTS').max(1_000_000, 'STREAM_MAX_CLIENTS must be at most 1000000').default(1_000),
+    /**
+     * the longest a live stream goes without a line: an idle one gets a comment line this often
+     * (the contract's bound is 15 s; shorter for proxies that cut idle connections sooner, or tests)
+     */
+    STREAM_HEARTBEAT_MS: z.coerce
+      .number({ error: 'STREAM_HEARTBEAT_MS must be a number' })
+      .int('STREAM_HEARTBEAT_MS must be an integer')
+      .min(100, 'STREAM_HEARTBEAT_MS must be >= 100')
+      .max(15_000, 'STREAM_HEARTBEAT_MS must be <= 15000 (a comment at least every 15 s)')
+      .default(10_000),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     /** one log line per request (info; warn for 5xx); false keeps only the service's own lines */
     LOG_REQUESTS: z

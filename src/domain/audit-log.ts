@@ -7,7 +7,8 @@ import type { AuditEntry, AuditPage, AuditType } from './model.js';
 // Reads an event's audit log (a stream the seat-moving scripts write), oldest first, a page
 // at a time. Stream ids only grow, so `after` = the last id seen never misses an entry.
 
-const STREAM_ID = /^\d{1,16}-\d{1,16}$/;
+/** The id of a log entry: `<ms>-<seq>`. */
+export const STREAM_ID = /^\d{1,16}-\d{1,16}$/;
 
 export class AuditLog {
   constructor(
@@ -44,14 +45,15 @@ export class AuditLog {
 }
 
 /** Stream ids `<ms>-<seq>` compared as numbers. */
-function compareIds(a: string, b: string): number {
+export function compareIds(a: string, b: string): number {
   const [aMs, aSeq] = a.split('-').map(BigInt) as [bigint, bigint];
   const [bMs, bSeq] = b.split('-').map(BigInt) as [bigint, bigint];
   if (aMs !== bMs) return aMs < bMs ? -1 : 1;
   return aSeq === bSeq ? 0 : aSeq < bSeq ? -1 : 1;
 }
 
-function entryOf(id: string, flat: string[]): AuditEntry {
+/** One entry of the log, from its stream id and fields as XRANGE gives them. */
+export function entryOf(id: string, flat: string[]): AuditEntry {
   const f: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) f[flat[i]!] = flat[i + 1]!;
   return {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AuditPage, EventView, SeatRowView } from '../../domain/model.js';
+import type { AuditEntry, AuditPage, EventView, SeatRowView } from '../../domain/model.js';
 import { count, iso, isoTime, seatList, seatTotal } from './common.js';
 
 // The answers of the event routes (routes/events.ts): an event, its seat map, its log.
@@ -77,22 +77,22 @@ export const auditTypeSchema = z.enum([
   'booking.cancelled',
 ]);
 
+export const auditEntrySchema = z.object({
+  id: z.string(),
+  at: isoTime,
+  type: auditTypeSchema,
+  category_id: z.string(),
+  qty: count,
+  hold_id: z.string(),
+  booking_id: z.string().optional(),
+  entry_id: z.string().optional(),
+  seats: seatList.optional(),
+  expires_at: isoTime.optional(),
+});
+
 export const auditPageSchema = z.object({
   event_id: z.string(),
-  entries: z.array(
-    z.object({
-      id: z.string(),
-      at: isoTime,
-      type: auditTypeSchema,
-      category_id: z.string(),
-      qty: count,
-      hold_id: z.string(),
-      booking_id: z.string().optional(),
-      entry_id: z.string().optional(),
-      seats: seatList.optional(),
-      expires_at: isoTime.optional(),
-    }),
-  ),
+  entries: z.array(auditEntrySchema),
   next: z.string().nullable().meta({ description: 'the `after` of the next page' }),
   more: z.boolean().meta({ description: 'true when entries beyond this page existed as it was read' }),
 });
@@ -137,20 +137,23 @@ export const seatMapJson = (eventId: string, rows: SeatRowView[]): z.output<type
   rows: rows.map((row) => ({ row: row.row, category_id: row.categoryId, seats: row.seats, status: row.status })),
 });
 
+/** One log entry as GET /events/{id}/log shows it (webhooks and the live stream show the same). */
+export const auditEntryJson = (entry: AuditEntry): z.output<typeof auditEntrySchema> => ({
+  id: entry.id,
+  at: iso(entry.at),
+  type: entry.type,
+  category_id: entry.categoryId,
+  qty: entry.qty,
+  hold_id: entry.holdId,
+  ...(entry.bookingId ? { booking_id: entry.bookingId } : {}),
+  ...(entry.entryId ? { entry_id: entry.entryId } : {}),
+  ...(entry.seats ? { seats: entry.seats } : {}),
+  ...(entry.expiresAt ? { expires_at: iso(entry.expiresAt) } : {}),
+});
+
 export const auditPageJson = (eventId: string, page: AuditPage): z.output<typeof auditPageSchema> => ({
   event_id: eventId,
-  entries: page.entries.map((entry) => ({
-    id: entry.id,
-    at: iso(entry.at),
-    type: entry.type,
-    category_id: entry.categoryId,
-    qty: entry.qty,
-    hold_id: entry.holdId,
-    ...(entry.bookingId ? { booking_id: entry.bookingId } : {}),
-    ...(entry.entryId ? { entry_id: entry.entryId } : {}),
-    ...(entry.seats ? { seats: entry.seats } : {}),
-    ...(entry.expiresAt ? { expires_at: iso(entry.expiresAt) } : {}),
-  })),
+  entries: page.entries.map(auditEntryJson),
   next: page.next,
   more: page.more,
 });
