@@ -446,6 +446,7 @@ describe('OpenAPI document (GET /openapi.json)', function () {
       expect((await api.get('/metrics')).status).to.equal(200);
       expect((await api.get('/openapi.json')).status).to.equal(200);
       expect((await api.get('/docs')).status).to.equal(200);
+      expect((await api.get('/favicon.ico')).status).to.equal(200);
       expect((await api.get('/nowhere')).status).to.equal(404);
       const wrongMethod = await api.request('PUT', `/events/${eventId}`);
       expect(wrongMethod.status).to.equal(405);
@@ -533,7 +534,7 @@ describe('OpenAPI document (GET /openapi.json)', function () {
         // A GET with a body: fetch cannot send one; the body parser answers as for a POST.
         // (A GET's 400 comes from a path that is not valid percent-encoding, provoked above.)
         ...documented.filter((entry) => /^GET .* (413|415)$/.test(entry)),
-        ...['/holds/{hold_id}', '/bookings/{booking_id}', '/openapi.json', '/docs'].map((path) => `GET ${path} 400`),
+        ...['/holds/{hold_id}', '/bookings/{booking_id}', '/openapi.json', '/docs', '/favicon.ico'].map((path) => `GET ${path} 400`),
         // These answer 409 only while the same Idempotency-Key is in flight: a race, which
         // test/http/idempotency.test.ts provokes.
         'POST /events 409',

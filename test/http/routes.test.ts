@@ -29,6 +29,7 @@ const served: [path: string, allow: string][] = [
   ['/metrics', 'GET'],
   ['/openapi.json', 'GET'],
   ['/docs', 'GET'],
+  ['/favicon.ico', 'GET'],
 ];
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];

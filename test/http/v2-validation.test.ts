@@ -33,6 +33,8 @@ interface Case {
   status: number;
   /** for 422: fields the `errors` list must name */
   fields?: string[];
+  /** for 422: values (seat ids) that `detail` and an entry of `errors` must name */
+  names?: string[];
 }
 
 const seatedRows = (count: number, seats: number, prefix = 'R') =>
@@ -202,13 +204,21 @@ const holdCases: Case[] = (
     ['101 seats', (b) => ((b.seats = Array.from({ length: 101 }, (_, i) => `Q${i + 1}`)), delete b.qty, delete b.category_id), ['seats']],
     ['a seat named twice', (b) => ((b.seats = ['A1', 'A1']), delete b.qty, delete b.category_id), ['seats.1']],
     [`${MAX_QTY + 1} seats`, (b) => ((b.seats = [...seatIds('A', 5), ...seatIds('B', 5), 'A6']), delete b.qty, delete b.category_id), ['seats']],
-    ['a seat id as a number', (b) => ((b.seats = [12]), delete b.qty, delete b.category_id), ['seats.0']],
-    ['a seat id without a number', (b) => ((b.seats = ['A']), delete b.qty, delete b.category_id), ['seats.0']],
-    ['seat number 0', (b) => ((b.seats = ['A0']), delete b.qty, delete b.category_id), ['seats.0']],
-    ['a seat the event does not have', (b) => ((b.seats = ['A1', 'Z9']), delete b.qty, delete b.category_id), ['seats']],
+    ['a seat named twice', (b) => ((b.seats = ['A2', 'A2']), delete b.qty, delete b.category_id), ['seats.1'], ['A2']],
+    ['a seat id as a number', (b) => ((b.seats = [12]), delete b.qty, delete b.category_id), ['seats.0'], ['12']],
+    ['a seat id without a number', (b) => ((b.seats = ['A']), delete b.qty, delete b.category_id), ['seats.0'], ['"A"']],
+    ['seat number 0', (b) => ((b.seats = ['A0']), delete b.qty, delete b.category_id), ['seats.0'], ['A0']],
+    // malformed seat ids are named as the event's missing ones are (the last case)
+    ...(['A0', '0', 'AA', '', 'A01', 'A1001', 'A_1', ' A1', 'A1 ', 'Ä1', 'A1🎭', 'A'.repeat(13) + '1', 'A'.repeat(5000)].map((seat) => [
+      `a malformed seat id ${JSON.stringify(seat)} beside a good one`,
+      (b: any) => ((b.seats = ['A3', seat]), delete b.qty, delete b.category_id),
+      ['seats.1'],
+      [JSON.stringify(seat).slice(0, 30)], // a long one is named by its start
+    ]) as [string, (body: any) => void, string[], string[]][]),
+    ['a seat the event does not have', (b) => ((b.seats = ['A1', 'Z9']), delete b.qty, delete b.category_id), ['seats'], ['Z9']],
     [`qty ${MAX_QTY + 1}`, (b) => (b.qty = MAX_QTY + 1), ['qty']],
-  ] as [string, (body: any) => void, string[]][]
-).map(([label, change, fields]) => ({
+  ] as [string, (body: any) => void, string[], string[]?][]
+).map(([label, change, fields, names]) => ({
   label,
   method: 'POST',
   path: () => '/holds',
@@ -219,6 +229,7 @@ const holdCases: Case[] = (
   },
   status: 422,
   fields,
+  names,
 }));
 
 holdCases.push({
@@ -459,6 +470,11 @@ describe('version 2 validation: bad input is a 4xx problem naming the fields, an
     if (request.status === 422) {
       const named = (response.body.errors as { field: string }[]).map((error) => error.field);
       for (const field of request.fields ?? []) expect(named, `errors name ${field}`).to.include(field);
+      const { detail, errors } = response.body as { detail: string; errors: { message: string }[] };
+      for (const name of request.names ?? []) {
+        expect(detail, `detail names ${name}`).to.include(name);
+        expect(errors.some((error) => error.message.includes(name)), `an error names ${name}: ${JSON.stringify(errors)}`).to.equal(true);
+      }
     }
     expect(await snapshot(), 'state unchanged').to.deep.equal(baseline);
   }

@@ -2,13 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { defineRoute, type Route } from '../route-table.js';
 
 // GET /demo: the storefront demo and operator's view, static files of the project's own
 // (public/demo/, read from the project root, from src/ and dist/ alike; no CDN). Like the
 // docs page's assets these are middleware, not routes of the API's table: they are no API
 // operation, and the page only calls the documented API. GET /favicon.ico is the service's
-// icon (a small SVG of the demo's): browsers ask every site's root for it, and a 404 there
-// is an error in the console of a first visit.
+// icon (public/demo/favicon.svg): browsers ask every site's root for it, and a 404 there is
+// an error in the console of a first visit.
 
 export const DEMO_DIR = fileURLToPath(new URL('../../../public/demo/', import.meta.url));
 
@@ -19,15 +21,29 @@ const page: RequestHandler = (req, res, next) => {
 
 let iconBytes: Buffer | undefined;
 
-const icon: RequestHandler = (_req, res) => {
-  iconBytes ??= readFileSync(join(DEMO_DIR, 'favicon.svg'));
-  res.set('Cache-Control', 'public, max-age=86400').type('image/svg+xml').send(iconBytes);
-};
+/** GET /favicon.ico, a route of the table: the document describes it, as it does /docs. */
+export function iconRoutes(): Route[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/favicon.ico',
+      stage: 'docs',
+      operationId: 'icon',
+      tags: ['Documentation'],
+      summary: "The service's icon (SVG), which browsers ask for",
+      responses: { '200': { description: 'SVG image', content: { 'image/svg+xml': { schema: z.string() } } } },
+      problems: [],
+      handle({ res }) {
+        iconBytes ??= readFileSync(join(DEMO_DIR, 'favicon.svg'));
+        res.set('Cache-Control', 'public, max-age=86400').type('image/svg+xml').send(iconBytes);
+      },
+    }),
+  ];
+}
 
-/** /demo (and /demo/) is the page; /demo/<file> its scripts, styles and icon; /favicon.ico the icon. */
+/** /demo (and /demo/) is the page; /demo/<file> its scripts and styles. */
 export function demoPage(): Router {
   const router = Router();
-  router.get('/favicon.ico', icon);
   router.use('/demo', page, express.static(DEMO_DIR, { index: false, redirect: false, maxAge: 0 }));
   return router;
 }

@@ -1,6 +1,7 @@
 import type { HttpSettings } from '../deps.js';
 import type { Route } from '../route-table.js';
 import { bookingRoutes } from './bookings.js';
+import { iconRoutes } from './demo.js';
 import { docsRoutes } from './docs.js';
 import { eventRoutes } from './events.js';
 import { holdRoutes } from './holds.js';
@@ -17,4 +18,5 @@ export const routeTable = (settings: HttpSettings): Route[] => [
   ...queueRoutes(settings),
   ...operationsRoutes(),
   ...docsRoutes(),
+  ...iconRoutes(),
 ];

@@ -42,10 +42,22 @@ export const categoryIdField = z
   .pipe(z.string().regex(categoryIdPattern, 'must be 1-32 of a-z 0-9 _ -'))
   .meta({ description: 'the category, as the event was created with it' });
 
-/** `A12`: a row (1–12 of A-Z a-z 0-9 -, not ending in a digit), then the seat number 1–1000. */
+/** A value as an answer names it: JSON (so `""` and spaces show), cut short past 40 characters. */
+export const quoted = (value: unknown): string => {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+};
+
+const notASeatId = (issue: { input?: unknown }) =>
+  `${quoted(issue.input)} is not a seat id (the row, then the seat number 1-1000)`;
+
+/**
+ * `A12`: a row (1–12 of A-Z a-z 0-9 -, not ending in a digit), then the seat number 1–1000.
+ * A malformed one is named in the answer, as a seat the event lacks is.
+ */
 export const seatIdField = z
-  .string()
-  .regex(/^[A-Za-z0-9-]{0,11}[A-Za-z-](?:[1-9]\d{0,2}|1000)$/, 'must be a seat id: the row, then the seat number')
+  .string({ error: notASeatId })
+  .regex(/^[A-Za-z0-9-]{0,11}[A-Za-z-](?:[1-9]\d{0,2}|1000)$/, { error: notASeatId })
   .meta({ examples: ['A12'] });
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { categoryIdField, idField, qtyField, seatIdField, someOf, tokenField, ttlField, type Limits } from './common.js';
+import { categoryIdField, idField, qtyField, quoted, seatIdField, someOf, tokenField, ttlField, type Limits } from './common.js';
 
 // Request schemas of the hold routes (routes/holds.ts): create, release, extend.
 
@@ -61,7 +61,7 @@ export const holdBody = (limits: Limits) =>
       if (body.seats) {
         const seen = new Set<string>();
         body.seats.forEach((seat, index) => {
-          if (seen.has(seat)) ctx.addIssue({ code: 'custom', path: ['seats', index], message: 'is listed twice' });
+          if (seen.has(seat)) ctx.addIssue({ code: 'custom', path: ['seats', index], message: `${quoted(seat)} is listed twice` });
           seen.add(seat);
         });
         if (body.seats.length > limits.maxQtyPerHold) {
