@@ -51,7 +51,7 @@ async function usedMemory(redis: Redis): Promise<number> {
 
 async function scriptUsecPerCall(redis: Redis): Promise<{ calls: number; usecPerCall: number }> {
   const info = await redis.info('commandstats');
-  const line = /cmdstat_evalsha:calls=(\d+),usec=\d+,usec_per_call=([\d.]+)/.exec(info);
+  const line = /cmdstat_fcall:calls=(\d+),usec=\d+,usec_per_call=([\d.]+)/.exec(info);
   return line ? { calls: Number(line[1]), usecPerCall: Number(line[2]) } : { calls: 0, usecPerCall: 0 };
 }
 

@@ -19,7 +19,7 @@ import { startService } from '../src/service.js';
 //    and 2,000 rows × 50 seats) against a one-row venue (1 row × 1,000 seats), and 100 rows
 //    × 50 seats (the rows of the first, a twentieth of its seats): holds/s at the
 //    script level (the hold script straight, over one connection, HOLD_BATCH in flight) and
-//    Redis CPU per call (INFO commandstats: usec of EVAL/EVALSHA over the hold calls alone).
+//    Redis CPU per call (INFO commandstats: usec of FCALL (EVAL/EVALSHA before) over the hold calls alone).
 // 2. A 3-category `items` hold (2+1+1 seats) against a single-category `qty` hold of 4, on
 //    general categories and on seated ones.
 //    Both in rounds: every round runs every variant (in a rotated order), each in cycles of
@@ -78,7 +78,7 @@ async function usedMemory(redis: Redis): Promise<number> {
 }
 
 /**
- * Script calls so far (EVAL and EVALSHA together) with the time Redis counted inside them
+ * Script calls so far (FCALL, EVAL and EVALSHA together) with the time Redis counted inside them
  * (commandstats usec: wall clock, so a descheduled Redis counts its wait too), and the CPU
  * time of the Redis process (INFO cpu: user + sys, not inflated by waiting for a core).
  */
@@ -86,7 +86,7 @@ async function scriptStats(redis: Redis): Promise<{ calls: number; usec: number;
   const info = String(await redis.call('INFO', 'commandstats', 'cpu'));
   let calls = 0;
   let usec = 0;
-  for (const match of info.matchAll(/cmdstat_(?:eval|evalsha):calls=(\d+),usec=(\d+)/g)) {
+  for (const match of info.matchAll(/cmdstat_(?:eval|evalsha|fcall):calls=(\d+),usec=(\d+)/g)) {
     calls += Number(match[1]);
     usec += Number(match[2]);
   }

@@ -25,6 +25,8 @@ import { Metrics } from './metrics/registry.js';
 import { CachedSeatTotals } from './metrics/seat-totals-cache.js';
 import { createRedisClient, dataNodesAnswer, waitUntilReady, type RedisClient, type RedisTarget } from './redis/client.js';
 import { unsafeEvictionPolicies } from './redis/eviction-policy.js';
+import { functionLibrary } from './redis/function-library.js';
+import { loadLibrary, pruneLibraries } from './redis/functions.js';
 import { KeySpace } from './redis/keys.js';
 import { Scripts } from './redis/scripts.js';
 import { readSeatTotals } from './redis/seat-totals.js';
@@ -83,6 +85,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   try {
     await Promise.all([waitUntilReady(commands, READY_TIMEOUT_MS), waitUntilReady(background, READY_TIMEOUT_MS)]);
     await checkEvictionPolicy(commands, config, logger);
+    await loadFunctions(commands, logger);
   } catch (error) {
     for (const client of clients) client.disconnect();
     throw error;
@@ -240,6 +243,22 @@ async function checkEvictionPolicy(client: RedisClient, config: Config, logger: 
     throw new UnsafeRedisError(`${message} (REDIS_EVICTION_CHECK=warn starts anyway)`);
   }
   logger.warn(`WARNING: ${message}`);
+}
+
+/**
+ * The Lua library on every master: loaded (a version already there is kept), then the other
+ * versions' libraries deleted. An instance of another version still running reloads its own
+ * on its next call, so a rolling deploy loses nothing (docs/design.md).
+ */
+async function loadFunctions(client: RedisClient, logger: Logger): Promise<void> {
+  const library = functionLibrary();
+  await loadLibrary(client, library);
+  try {
+    const pruned = await pruneLibraries(client, library);
+    if (pruned.length > 0) logger.info({ library: library.name, pruned }, 'deleted the Lua libraries of other versions');
+  } catch (error) {
+    logger.warn({ err: String(error) }, 'could not prune the Lua libraries of other versions');
+  }
 }
 
 /** Re-checks the policy now and then: someone may change it while we run. */

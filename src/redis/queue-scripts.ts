@@ -1,6 +1,6 @@
 import type { RedisClient } from './client.js';
 import type { QueueKeys } from './keys.js';
-import { commandName, readScripts, registerScripts } from './script-loader.js';
+import { FunctionCalls } from './functions.js';
 import { UnexpectedReplyError } from './scripts.js';
 
 // Typed wrappers of the admission-queue scripts (lua/queue*.lua). Each checks the reply's
@@ -34,9 +34,6 @@ export interface TicketState {
 }
 
 type Reply = (string | number | null)[];
-type ScriptCommand = (...keysThenArgs: (string | number)[]) => Promise<unknown>;
-
-const QUEUE_SCRIPT = /^queue[A-Z]/;
 
 const asArray = (script: string, reply: unknown): Reply => {
   if (!Array.isArray(reply) || reply.length === 0) throw new UnexpectedReplyError(script, reply);
@@ -53,14 +50,14 @@ const int = (script: string, reply: Reply, at: number): number => {
 const optional = (value: number): number | null => (value < 0 ? null : value);
 
 export class QueueScripts {
-  constructor(private readonly client: RedisClient) {
-    registerScripts(client, readScripts().filter((script) => QUEUE_SCRIPT.test(script.name)));
+  private readonly calls: FunctionCalls;
+
+  constructor(client: RedisClient) {
+    this.calls = new FunctionCalls(client);
   }
 
   private run(script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
-    const command = (this.client as unknown as Record<string, ScriptCommand>)[commandName(script)];
-    if (!command) throw new Error(`script ${script} is not registered`);
-    return command.call(this.client, ...keys, ...args);
+    return this.calls.call(script, [...keys, ...args]);
   }
 
   private state(script: string, reply: Reply, from: number, newlyAt: number): QueueState {

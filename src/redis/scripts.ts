@@ -1,8 +1,8 @@
 import type { RedisClient } from './client.js';
-import { commandName, registerScripts } from './script-loader.js';
+import { FunctionCalls } from './functions.js';
 
 // One typed method per Lua script (see each script's header for its KEYS, ARGV and
-// replies). Seat-moving scripts answer `{code, effects, ...}`; `effects` says what moved on
+// replies), each an FCALL of the script's function in the library (function-library.ts). Seat-moving scripts answer `{code, effects, ...}`; `effects` says what moved on
 // the way (holds expired, audit entries written, waiting-list offers made).
 
 /** The codes scripts return in the first slot of their reply. */
@@ -64,8 +64,6 @@ export interface Reply {
   rest: Flat;
 }
 
-type ScriptCommand = (...keysThenArgs: (string | number)[]) => Promise<unknown>;
-
 const NO_EFFECTS: Effects = { expired: 0, logged: 0, offers: [] };
 
 function parseEffects(script: string, raw: unknown): Effects {
@@ -83,15 +81,15 @@ export const pairsToRecord = (flat: Flat): RedisRecord => {
 
 /** Runs the scripts by name; every reply's shape is checked before it is trusted. */
 export class Scripts {
-  constructor(private readonly client: RedisClient) {
-    registerScripts(client);
+  private readonly calls: FunctionCalls;
+
+  constructor(client: RedisClient) {
+    this.calls = new FunctionCalls(client);
   }
 
   /** Runs a script with one key (the event hash) and returns its raw reply. */
   async raw(script: string, eventKey: string, args: (string | number)[]): Promise<Flat> {
-    const command = (this.client as unknown as Record<string, ScriptCommand>)[commandName(script)];
-    if (!command) throw new Error(`script ${script} is not registered`);
-    const reply = await command.call(this.client, eventKey, ...args);
+    const reply = await this.calls.call(script, [eventKey, ...args]);
     if (!Array.isArray(reply) || reply.length === 0) throw new UnexpectedReplyError(script, reply);
     return reply as Flat;
   }

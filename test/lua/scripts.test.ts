@@ -1,16 +1,12 @@
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { eventually } from '../helpers/eventually.js';
 import { sharedRedis } from '../helpers/redis.js';
-import { randomPrefix } from '../helpers/service.js';
-import { KeySpace } from '../../src/redis/keys.js';
-import { LUA_DIR, readScripts } from '../../src/redis/script-loader.js';
+import { functionLibrary, LUA_DIR } from '../../src/redis/function-library.js';
 
-// The Lua files as files (names, headers, includes), then every script run directly
-// through the Scripts class against a real Redis, checking the counts after each step.
+// The Lua files as files (names, headers, includes), and as the one library of functions
+// they make (test/redis/function-library.test.ts tests the assembling itself).
 
 const SCRIPT_FILE = /^([a-z][A-Za-z]*)-(\d+)\.lua$/;
 const luaFiles = readdirSync(LUA_DIR).filter((file) => file.endsWith('.lua'));
@@ -26,13 +22,16 @@ function headerBlock(source: string): string[] {
 }
 
 describe('lua files', () => {
-  it('there are scripts, and every *.lua file in lua/ is named camelName-N.lua', () => {
+  it('there are scripts, every *.lua file in lua/ is named camelName-N.lua, and each is a function of the library', () => {
     expect(luaFiles.length).to.be.at.least(8);
     for (const file of luaFiles) expect(file, file).to.match(SCRIPT_FILE);
     // a file with a bad name would be skipped silently by the loader
-    expect(readScripts().map((script) => script.name).sort()).to.deep.equal(
-      luaFiles.map((file) => SCRIPT_FILE.exec(file)![1]).sort(),
-    );
+    const library = functionLibrary();
+    expect([...library.functions.keys()].sort()).to.deep.equal(luaFiles.map((file) => SCRIPT_FILE.exec(file)![1]).sort());
+    for (const file of luaFiles) {
+      const [, script, keys] = SCRIPT_FILE.exec(file)!;
+      expect(library.functions.get(script!)).to.deep.equal({ script, name: `${library.name}_${script}`, numberOfKeys: Number(keys) });
+    }
   });
 
   for (const file of luaFiles) {
@@ -50,8 +49,8 @@ describe('lua files', () => {
     });
   }
 
-  it('every --@include names an existing include and is resolved by readScripts', () => {
-    for (const file of luaFiles) {
+  it('every --@include names an existing include', () => {
+    for (const file of [...luaFiles, ...includeNames.map((name) => join('includes', `${name}.lua`))]) {
       const source = readFileSync(join(LUA_DIR, file), 'utf8');
       for (const line of source.split('\n').filter((text) => text.startsWith('--@include'))) {
         const name = /^--@include (\w+)\s*$/.exec(line)?.[1];
@@ -59,33 +58,24 @@ describe('lua files', () => {
         expect(includeNames, `${file} includes ${name}`).to.include(name);
       }
     }
-    const scripts = readScripts();
-    expect(scripts).to.have.length(luaFiles.length);
-    for (const script of scripts) {
-      expect(script.source, `${script.name} still has an include line`).not.to.match(/^--@include/m);
-    }
   });
 
-  it('every include function a script calls is defined in it, before its first call', () => {
-    for (const script of readScripts()) {
-      for (const name of includeNames) {
-        const definition = script.source.indexOf(`local function ${name}(`);
-        const calls = [...script.source.matchAll(new RegExp(`(?<!function )\\b${name}\\(`, 'g'))].map(
-          (match) => match.index,
-        );
-        if (calls.length === 0) continue;
-        expect(definition, `${script.name} calls ${name} without including it`).to.be.at.least(0);
-        expect(Math.min(...calls), `${script.name} calls ${name} before defining it`).to.be.greaterThan(definition);
-      }
+  it('every file of lua/ is in the library once, verbatim, and the library loads in Redis', async () => {
+    const library = functionLibrary();
+    for (const file of [...luaFiles, ...includeNames.map((name) => `includes/${name}.lua`)]) {
+      const source = readFileSync(join(LUA_DIR, file), 'utf8');
+      expect(library.source.split(`do -- ${file}\n`), `${file} is one block`).to.have.length(2);
+      expect(library.source, `${file} is in the library as it is`).to.include(source.trimEnd());
     }
-  });
-
-  it('every resolved script compiles in Redis, under the sha1 the loader computed', async () => {
     const redis = new Redis((await sharedRedis()).url);
     try {
-      for (const script of readScripts()) {
-        expect(await redis.script('LOAD', script.source), script.name).to.equal(script.sha1);
-      }
+      await redis.call('FUNCTION', 'LOAD', library.source).catch((error: Error) => {
+        if (!/already exists/.test(error.message)) throw error;
+      });
+      const listed = (await redis.call('FUNCTION', 'LIST', 'LIBRARYNAME', library.name)) as unknown[][];
+      const entry = listed.find((item) => item[1] === library.name)!;
+      const names = (entry[entry.indexOf('functions') + 1] as unknown[][]).map((fn) => String(fn[1]));
+      expect(names.sort()).to.deep.equal([...library.functions.values()].map((fn) => fn.name).sort());
     } finally {
       redis.disconnect();
     }

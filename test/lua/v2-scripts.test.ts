@@ -7,7 +7,7 @@ import { DomainError } from '../../src/domain/errors.js';
 import { digestToken } from '../../src/domain/ids.js';
 import type { DomainOperations } from '../../src/http/deps.js';
 import { KeySpace } from '../../src/redis/keys.js';
-import { LUA_DIR } from '../../src/redis/script-loader.js';
+import { LUA_DIR } from '../../src/redis/function-library.js';
 import { ScriptCode, Scripts } from '../../src/redis/scripts.js';
 import { sharedRedis } from '../helpers/redis.js';
 import { startTestService, type TestService } from '../helpers/service.js';

@@ -8,7 +8,7 @@ import { AdmissionQueue } from '../../src/domain/admission-queue.js';
 import { parseAdmissionToken } from '../../src/domain/ids.js';
 import { KeySpace } from '../../src/redis/keys.js';
 import { QueueCode, QueueScripts } from '../../src/redis/queue-scripts.js';
-import { LUA_DIR } from '../../src/redis/script-loader.js';
+import { LUA_DIR } from '../../src/redis/function-library.js';
 import { Scripts } from '../../src/redis/scripts.js';
 import { sharedRedis } from '../helpers/redis.js';
 import { randomPrefix } from '../helpers/service.js';

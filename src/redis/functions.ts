@@ -1,0 +1,107 @@
+import type { Redis } from 'ioredis';
+import { dataNodes, type RedisClient } from './client.js';
+import { functionLibrary, LIBRARY_NAME, type FunctionLibrary } from './function-library.js';
+
+// The library on Redis: loaded on every node that holds data (each Cluster master; replicas
+// get it by replication), called by FCALL. A node can lack it: restarted without persistence,
+// added by resharding, a replica promoted before it had synced. FCALL then answers "Function
+// not found" before running anything, so the caller loads the library on every master and
+// calls again, once. Loading a version a node has is a no-op.
+
+const NOT_FOUND = /^ERR Function not found/;
+const ALREADY_LOADED = /^ERR Library '[^']*' already exists/;
+const LIBRARY_LINE = /user_function:(\d+)/g;
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Loads the library on one node; resolves 'loaded', or 'present' when the node had it. */
+export async function loadOn(node: Redis, library: FunctionLibrary): Promise<'loaded' | 'present'> {
+  try {
+    await node.call('FUNCTION', 'LOAD', library.source);
+    return 'loaded';
+  } catch (error) {
+    if (ALREADY_LOADED.test(messageOf(error))) return 'present';
+    throw located(error, library);
+  }
+}
+
+/**
+ * Loads the library on every data node. Rejects only when no node took it: a master that is
+ * down does not stop the others (its calls fail anyway, and reload once it is back).
+ */
+export async function loadLibrary(client: RedisClient, library = functionLibrary()): Promise<void> {
+  const nodes = dataNodes(client);
+  if (nodes.length === 0) throw new Error('no Redis node to load the function library on');
+  const results = await Promise.allSettled(nodes.map((node) => loadOn(node, library)));
+  const failed = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed.length === results.length) throw failed[0]!.reason;
+}
+
+/**
+ * Deletes, on every data node, the libraries of other versions of this service (`bo_<12 hex>`),
+ * never `library` itself. An instance of another version still running loads its own back on
+ * its next call (its FCALL finds nothing, runs nothing, and reloads): what stays is at most
+ * the versions still running. Returns the names deleted.
+ */
+export async function pruneLibraries(client: RedisClient, library = functionLibrary()): Promise<string[]> {
+  const deleted = new Set<string>();
+  await Promise.all(
+    dataNodes(client).map(async (node) => {
+      const listed = (await node.call('FUNCTION', 'LIST', 'LIBRARYNAME', 'bo_*')) as unknown[][];
+      for (const entry of listed) {
+        const name = String(entry[entry.indexOf('library_name') + 1]);
+        if (!LIBRARY_NAME.test(name) || name === library.name) continue;
+        try {
+          await node.call('FUNCTION', 'DELETE', name);
+          deleted.add(name);
+        } catch (error) {
+          if (!/Library not found/.test(messageOf(error))) throw error;
+        }
+      }
+    }),
+  );
+  return [...deleted].sort();
+}
+
+/** Names the file and line of the library in a Redis error (`user_function:1234` → `hold-1.lua:40`). */
+function located(error: unknown, library: FunctionLibrary): unknown {
+  if (error instanceof Error) {
+    error.message = error.message.replace(LIBRARY_LINE, (_text, line: string) => library.origin(Number(line)));
+  }
+  return error;
+}
+
+/** Calls the library's functions on one client (a Redis or a Cluster: FCALL goes to the node of its first key). */
+export class FunctionCalls {
+  private reloading: Promise<void> | null = null;
+
+  constructor(
+    private readonly client: RedisClient,
+    readonly library: FunctionLibrary = functionLibrary(),
+  ) {}
+
+  /** FCALL of the script's function with its keys, then its arguments. */
+  async call(script: string, keysThenArgs: (string | number)[]): Promise<unknown> {
+    const fn = this.library.functions.get(script);
+    if (!fn) throw new Error(`no Lua script named ${script}`);
+    try {
+      return await this.client.fcall(fn.name, fn.numberOfKeys, ...keysThenArgs);
+    } catch (error) {
+      if (!NOT_FOUND.test(messageOf(error))) throw located(error, this.library);
+    }
+    await this.reload();
+    try {
+      return await this.client.fcall(fn.name, fn.numberOfKeys, ...keysThenArgs);
+    } catch (error) {
+      throw located(error, this.library);
+    }
+  }
+
+  /** One load at a time per client: calls that all found nothing wait for the same one. */
+  private reload(): Promise<void> {
+    this.reloading ??= loadLibrary(this.client, this.library).finally(() => {
+      this.reloading = null;
+    });
+    return this.reloading;
+  }
+}
