@@ -69,7 +69,8 @@ export class AdmissionQueue {
     const reply = await this.scripts.put(
       keys.eventKeys(eventId).event,
       keys.queueKeys(eventId),
-      settings.opensAt.getTime(),
+      // Kept as Unix ms, which start at 1970: an earlier opens_at is past all the same.
+      Math.max(0, settings.opensAt.getTime()),
       settings.admitPerMinute,
       settings.admissionTtlS,
     );

@@ -550,5 +550,39 @@ describe('version 2 validation: bad input is a 4xx problem naming the fields, an
       expect((await app.api.get(`/events/${eventId}/seats?category_id=stalls`)).status).to.equal(200);
       expect(await snapshot(), 'and these did change the state').to.not.deep.equal(baseline);
     });
+
+    it('valid values at the ends of their ranges, odd text and odd ids: a right answer, never a 5xx', async () => {
+      const answers: string[] = [];
+      const expectStatus = async (label: string, expected: number, request: Promise<ApiResponse>) => {
+        const response = await request;
+        if (response.status !== expected) answers.push(`${label}: ${response.status} ${JSON.stringify(response.body).slice(0, 200)}`);
+        return response;
+      };
+      // text the scripts keep beside separators of their own (| ; = ,), and any Unicode
+      for (const name of ['\u0000', 'a|b;c=d,e', '𝄞'.repeat(100), 'é'.repeat(200), '\n\t"\\', '\u202e{}%s']) {
+        const created = await expectStatus(`name ${JSON.stringify(name)}`, 201, app.api.post('/events', { name, categories: [{ category_id: 'a', name, capacity: 1 }] }, { headers: admin }));
+        if (created.status === 201) expect([created.body.name, created.body.categories[0].name]).to.deep.equal([name, name]);
+      }
+      const rows = [{ row: 'A', seats: 1000 }, { row: 'Z'.repeat(11) + '-', seats: 1000 }];
+      const seated = await expectStatus('seated event', 201, app.api.post('/events', { name: 's', max_per_hold: 1_000_000, categories: [{ category_id: 's', rows }] }, { headers: admin }));
+      const eventId = seated.body.event_id as string;
+      await expectStatus('seats at the ends of rows', 201, app.api.post('/holds', { event_id: eventId, seats: ['A1000', `${'Z'.repeat(11)}-1000`, 'A1'] }));
+      for (const id of [0, 2 ** 53 - 1, 'e'.repeat(200), '🎭'.repeat(50), ' ']) {
+        await expectStatus(`event_id ${JSON.stringify(id)}`, 404, app.api.post('/holds', { event_id: id, qty: 1 }));
+      }
+      for (const after of ['0-0', '0000000000000000-0000000000000000']) {
+        await expectStatus(`log after ${after}`, 200, app.api.get(`/events/${eventId}/log?after=${after}&limit=1000`, { headers: admin }));
+      }
+      await expectStatus('log after the largest id', 422, app.api.get(`/events/${eventId}/log?after=9999999999999999-9999999999999999`, { headers: admin }));
+      await expectStatus('Idempotency-Key of 255', 201, app.api.post('/holds', { event_id: eventId, qty: 1 }, { headers: { 'Idempotency-Key': '~'.repeat(255) } }));
+      await expectStatus('hold_ttl of 10^23 minutes', 422, app.api.post('/holds?hold_ttl=99999999999999999999999', { event_id: eventId, qty: 1 }));
+      for (const path of ['/events/%00', `/events/${'a'.repeat(5000)}`, '/holds/%F0%9F%8E%AD.%00', '/bookings/x.y', `/queue/tickets/${'z'.repeat(500)}`]) {
+        await expectStatus(`GET ${path.slice(0, 40)}`, 404, app.api.get(path));
+      }
+      for (const [opensAt, status] of [['1969-12-31T23:59:59Z', 200], ['0000-01-01T00:00:00Z', 200], ['9999-12-31T23:59:59.999Z', 200], ['9999-12-31T23:59:59-23:59', 422]] as const) {
+        await expectStatus(`opens_at ${opensAt}`, status, app.api.request('PUT', `/events/${eventId}/queue`, { opens_at: opensAt, admit_per_minute: 100_000, admission_ttl_s: 86_400 }, { headers: admin }));
+      }
+      expect(answers).to.deep.equal([]);
+    });
   });
 });

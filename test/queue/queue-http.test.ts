@@ -69,6 +69,28 @@ describe('admission queue over HTTP', function () {
     expect((await api().get(`/events/${eventId}/queue`, admin)).status).to.equal(404);
   });
 
+  it('an opens_at at the ends of the calendar: before 1970 or in the year 0000 opens at once (200); past the year 9999 in UTC is 422', async () => {
+    for (const opensAt of ['1969-12-31T23:59:59Z', '0000-01-01T00:00:00Z', '0000-01-01T00:00:00+23:59']) {
+      const eventId = await newEvent();
+      const put = await putQueue(eventId, { opens_at: opensAt, admit_per_minute: 60 });
+      expect(put.status, `${opensAt}: ${JSON.stringify(put.body)}`).to.equal(200);
+      // a time before any the service keeps reads as the earliest: in the past all the same
+      expect(put.body).to.deep.include({ opens_at: '1970-01-01T00:00:00.000Z', admit_per_minute: 60, joined: 0 });
+      const ticket = await api().post(`/events/${eventId}/queue/tickets`, undefined, client());
+      expect(ticket.status).to.equal(201);
+      expect(ticket.body.position, 'open: a place at once').to.equal(1);
+      expect((await api().get(`/queue/tickets/${ticket.body.ticket_id}`)).body.status, opensAt).to.equal('admitted');
+    }
+    const eventId = await newEvent();
+    const last = await putQueue(eventId, { opens_at: '9999-12-31T23:59:59.999Z', admit_per_minute: 100_000, admission_ttl_s: 86_400 });
+    expect(last.status).to.equal(200);
+    expect(last.body.opens_at).to.equal('9999-12-31T23:59:59.999Z');
+    const beyond = await putQueue(eventId, { opens_at: '9999-12-31T23:59:59-00:01', admit_per_minute: 60 });
+    expect(beyond.status, JSON.stringify(beyond.body)).to.equal(422);
+    expect(beyond.body.errors.map((error: { field: string }) => error.field)).to.deep.equal(['opens_at']);
+    expect((await api().get(`/events/${eventId}/queue`, admin)).body.opens_at, 'the refused PUT changed nothing').to.equal('9999-12-31T23:59:59.999Z');
+  });
+
   it('tickets: 201 waiting with a token (position null before the opening), readable; 404 without a queue', async () => {
     const eventId = await newEvent();
     expect((await api().post(`/events/${eventId}/queue/tickets`, undefined, client())).status).to.equal(404);
