@@ -1,36 +1,93 @@
+import type { ChainableCommander } from 'ioredis';
 import type { SeatTotals } from '../metrics/registry.js';
 import type { RedisClient } from './client.js';
-import type { KeySpace } from './keys.js';
+import type { EventKeys, KeySpace } from './keys.js';
 
 const SCAN_COUNT = 500;
+/** past-due hold ids read per command */
+const DUE_PAGE = 1_000;
 
 /**
- * Sums seats and active holds over every event, for the gauges. Each event's counts and total
- * come from one HMGET, so the sums always satisfy available + held + booked == total.
+ * Sums seats and active holds over every event, for the gauges. A hold past its expires_at
+ * counts as available, not held, as in every read of an event, even while no reclaim has
+ * given its seats back yet; the gauges only read, so a scrape never moves a seat. Each
+ * event's counts, and the seats of its past-due holds, come from one transaction, so the sums
+ * always satisfy available + held + booked == total.
  */
 export async function readSeatTotals(client: RedisClient, keys: KeySpace): Promise<SeatTotals> {
+  const [seconds, micros] = await client.time();
+  // Redis's clock, as the scripts that decide when a hold is due use it.
+  const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   const totals: SeatTotals = { total: 0, available: 0, held: 0, booked: 0, activeHolds: 0 };
   let cursor = '0';
   do {
     const [next, eventIds] = await client.sscan(keys.eventIndex(), cursor, 'COUNT', SCAN_COUNT);
     cursor = next;
-    const rows = await Promise.all(
-      eventIds.map(async (eventId) => {
-        const eventKeys = keys.eventKeys(eventId);
-        const [counts, activeHolds] = await Promise.all([
-          client.hmget(eventKeys.event, 'available', 'held', 'booked', 'total'),
-          client.hlen(eventKeys.active),
-        ]);
-        return { counts, activeHolds };
-      }),
-    );
-    for (const { counts, activeHolds } of rows) {
-      totals.available += Number(counts[0] ?? 0);
-      totals.held += Number(counts[1] ?? 0);
-      totals.booked += Number(counts[2] ?? 0);
-      totals.total += Number(counts[3] ?? 0);
-      totals.activeHolds += activeHolds;
+    const rows = await Promise.all(eventIds.map((eventId) => eventTotals(client, keys.eventKeys(eventId), nowMs)));
+    for (const row of rows) {
+      totals.available += row.available;
+      totals.held += row.held;
+      totals.booked += row.booked;
+      totals.total += row.total;
+      totals.activeHolds += row.activeHolds;
     }
   } while (cursor !== '0');
   return totals;
+}
+
+/** One event's totals, its holds due at `nowMs` counted as given back. */
+async function eventTotals(client: RedisClient, keys: EventKeys, nowMs: number): Promise<SeatTotals> {
+  // Most events have no past-due hold: one round trip tells.
+  const [counts, activeHolds, firstDue] = await exec<[(string | null)[], number, string[]]>(
+    countsOf(client.multi(), keys).zrangebyscore(keys.expiries, '-inf', nowMs, 'LIMIT', 0, DUE_PAGE),
+  );
+  if (firstDue.length === 0) return totalsOf(counts, activeHolds);
+
+  const dueIds = [...firstDue];
+  for (let page = firstDue; page.length === DUE_PAGE; ) {
+    page = await client.zrangebyscore(keys.expiries, '-inf', nowMs, 'LIMIT', dueIds.length, DUE_PAGE);
+    dueIds.push(...page);
+  }
+  // The counts again, with the seat lines of those holds still active, in one snapshot: a
+  // hold reclaimed meanwhile is out of both, so nothing is given back twice.
+  const transaction = countsOf(client.multi(), keys);
+  for (let i = 0; i < dueIds.length; i += DUE_PAGE) transaction.hmget(keys.active, ...dueIds.slice(i, i + DUE_PAGE));
+  const [nowCounts, nowActive, ...lineChunks] = await exec<[(string | null)[], number, ...(string | null)[][]]>(transaction);
+  const totals = totalsOf(nowCounts, nowActive);
+  for (const lines of lineChunks.flat()) {
+    if (lines === null) continue;
+    const seats = seatsOfLines(lines);
+    totals.held -= seats;
+    totals.available += seats;
+    totals.activeHolds -= 1;
+  }
+  return totals;
+}
+
+const countsOf = (transaction: ChainableCommander, keys: EventKeys) =>
+  transaction.hmget(keys.event, 'available', 'held', 'booked', 'total').hlen(keys.active);
+
+const totalsOf = (counts: (string | null)[], activeHolds: number): SeatTotals => ({
+  available: Number(counts[0] ?? 0),
+  held: Number(counts[1] ?? 0),
+  booked: Number(counts[2] ?? 0),
+  total: Number(counts[3] ?? 0),
+  activeHolds,
+});
+
+/** The seats of a hold's lines as the active-holds hash keeps them: `cid=qty@A1,A2;cid2=qty`, or a bare count. */
+export function seatsOfLines(encoded: string): number {
+  if (/^\d+$/.test(encoded)) return Number(encoded);
+  let seats = 0;
+  for (const [, qty] of encoded.matchAll(/(?:^|;)[^=;]+=(\d+)/g)) seats += Number(qty);
+  return seats;
+}
+
+async function exec<Replies extends unknown[]>(transaction: ChainableCommander): Promise<Replies> {
+  const replies = await transaction.exec();
+  if (!replies) throw new Error('seat totals: transaction aborted');
+  return replies.map(([error, reply]) => {
+    if (error) throw error;
+    return reply;
+  }) as Replies;
 }

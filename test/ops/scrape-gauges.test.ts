@@ -1,6 +1,7 @@
 import { expect } from 'chai';
+import { Redis } from 'ioredis';
 import { eventually } from '../helpers/eventually.js';
-import { startRedis } from '../helpers/redis.js';
+import { sharedRedis, startRedis } from '../helpers/redis.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
 // The gauges read at scrape time for dashboards and alerts: readiness and the expiry backlog.
@@ -57,6 +58,67 @@ describe('scrape-time gauges', () => {
     } finally {
       await app.stop();
       await redis.stop();
+    }
+  });
+
+  it('seat gauges count a past-due hold as available at once, as the counts do, and the scrape moves no seat', async () => {
+    // No worker and no reconciler: nothing but a read of the event gives the seats back.
+    const app = await startTestService({ EXPIRY_WORKER: 'off', RECONCILE_INTERVAL_MS: '0', SEAT_GAUGES_MAX_AGE_MS: '0' });
+    const redis = new Redis((await sharedRedis()).url);
+    const seatSamples = async () => {
+      const page: string = (await app.api.get('/metrics')).body;
+      return page.split('\n').filter((line) => line.startsWith('boxoffice_seats{')).sort();
+    };
+    try {
+      const eventId = await app.api.createEvent(10);
+      const categories = [{ category_id: 's', rows: [{ row: 'A', seats: 6 }] }, { category_id: 'g', capacity: 4 }];
+      const seated = (await app.api.post('/events', { name: 'Seated and standing', categories })).body.event_id as string;
+      const due = await app.api.hold(eventId, 3, { ttl: 1 });
+      // a hold of two categories: its seats are the sum of its lines
+      const dueSeats = await app.api.post('/holds', { event_id: seated, items: [{ category_id: 's', qty: 2 }, { category_id: 'g', qty: 1 }], ttl: 1 });
+      const lasting = await app.api.hold(eventId, 2, { ttl: 300 });
+      for (const hold of [due, dueSeats, lasting]) expect(hold.status, JSON.stringify(hold.body)).to.equal(201);
+      expect(await seatSamples()).to.deep.equal([
+        'boxoffice_seats{state="available"} 12',
+        'boxoffice_seats{state="booked"} 0',
+        'boxoffice_seats{state="held"} 8',
+      ]);
+      expect(await sample(app, 'boxoffice_active_holds')).to.equal(3);
+      const stored = async () => ({
+        counts: await redis.hmget(`${app.prefix}:{${eventId}}:event`, 'available', 'held'),
+        seatedCounts: await redis.hmget(`${app.prefix}:{${seated}}:event`, 'available', 'held'),
+        active: [await redis.hlen(`${app.prefix}:{${eventId}}:active`), await redis.hlen(`${app.prefix}:{${seated}}:active`)],
+        log: [await redis.xlen(`${app.prefix}:{${eventId}}:log`), await redis.xlen(`${app.prefix}:{${seated}}:log`)],
+      });
+      const before = await stored();
+
+      // Once both 1 s holds are past due, only the lasting one counts as held.
+      await eventually(
+        async () =>
+          expect(await seatSamples()).to.deep.equal([
+            'boxoffice_seats{state="available"} 18',
+            'boxoffice_seats{state="booked"} 0',
+            'boxoffice_seats{state="held"} 2',
+          ]),
+        { timeoutMs: 15_000 },
+      );
+      expect(await sample(app, 'boxoffice_active_holds')).to.equal(1);
+      expect(await sample(app, 'boxoffice_seats_capacity')).to.equal(20);
+      expect(await stored(), 'the scrapes gave nothing back themselves').to.deep.equal(before);
+
+      // A read gives the seats back for real; the gauges stay where they were.
+      const event = await app.api.get(`/events/${eventId}`);
+      expect(event.body).to.include({ available: 8, held: 2 });
+      expect((await app.api.get(`/events/${seated}`)).body).to.include({ available: 10, held: 0 });
+      expect(await seatSamples()).to.deep.equal([
+        'boxoffice_seats{state="available"} 18',
+        'boxoffice_seats{state="booked"} 0',
+        'boxoffice_seats{state="held"} 2',
+      ]);
+      expect(await sample(app, 'boxoffice_active_holds')).to.equal(1);
+    } finally {
+      redis.disconnect();
+      await app.stop();
     }
   });
 
