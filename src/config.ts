@@ -100,6 +100,24 @@ const envSchema = z
       .min(100, 'STREAM_HEARTBEAT_MS must be >= 100')
       .max(15_000, 'STREAM_HEARTBEAT_MS must be <= 15000 (a comment at least every 15 s)')
       .default(10_000),
+    /** `true` lets webhook URLs point at loopback, private and link-local addresses */
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: z
+      .enum(['true', 'false'], { error: 'WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false' })
+      .default('false')
+      .transform((text) => text === 'true'),
+    /** how long one delivery attempt may take (connect, answer and its body) */
+    WEBHOOK_TIMEOUT_MS: positiveInt('WEBHOOK_TIMEOUT_MS')
+      .max(600_000, 'WEBHOOK_TIMEOUT_MS must be at most 600000')
+      .default(10_000),
+    /** the longest wait between two attempts of one batch */
+    WEBHOOK_RETRY_MAX_DELAY_S: positiveInt('WEBHOOK_RETRY_MAX_DELAY_S').default(3_600),
+    /** a batch failing for this long disables its webhook */
+    WEBHOOK_GIVE_UP_S: positiveInt('WEBHOOK_GIVE_UP_S').default(259_200),
+    /**
+     * how often one instance compares the events' logs with the webhooks' cursors, to find
+     * entries no local write told it of (another instance's, a lost reply); 0 turns it off
+     */
+    WEBHOOK_SCAN_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     /** one log line per request (info; warn for 5xx); false keeps only the service's own lines */
     LOG_REQUESTS: z

@@ -13,12 +13,16 @@ import { Holds } from './domain/holds.js';
 import { ScriptEffects } from './domain/script-effects.js';
 import { IdempotencyStore } from './domain/idempotency.js';
 import { WaitingList } from './domain/waiting-list.js';
+import { WebhookStore } from './domain/webhooks/store.js';
+import { Webhooks } from './domain/webhooks/webhooks.js';
 import { createApp } from './http/app.js';
 import { httpSettingsOf, type DomainOperations } from './http/deps.js';
+import { auditEntryJson } from './http/views/events.js';
 import { ExpiryQueues } from './jobs/expiry-queue.js';
 import { startExpiryWorkers, type ExpiryWorkers } from './jobs/expiry-worker.js';
 import { DueIndex, dueIndexKey, eventIdPages } from './jobs/due-index.js';
 import { startReconciler, type Reconciler } from './jobs/reconciler.js';
+import { startWebhookJobs, type WebhookJobs } from './jobs/webhook-jobs.js';
 import type { Logger } from './logger.js';
 import { overdueExpiryJobs } from './metrics/expiry-backlog.js';
 import { Metrics } from './metrics/registry.js';
@@ -42,6 +46,7 @@ export interface Service extends DomainOperations {
   expirer: HoldExpirer;
   reconciler: Reconciler | null;
   admissionQueue: AdmissionQueue;
+  webhookJobs: WebhookJobs;
   stop(options?: StopOptions): Promise<void>;
 }
 
@@ -109,9 +114,11 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   const seatTotals = new CachedSeatTotals(() => readSeatTotals(commands, keys), config.SEAT_GAUGES_MAX_AGE_MS, () =>
     ping(commands),
   );
+  const webhookStore = new WebhookStore(commands, keys);
   const metrics = new Metrics(() => seatTotals.totals(), {
     ready: isReady,
     overdueExpiryJobs: () => overdueExpiryJobs(commands, expiryQueue.queues),
+    disabledWebhooks: () => webhookStore.disabledCount(),
   });
   seatTotals.watch(metrics.registry);
   hooks.onMetrics?.(metrics);
@@ -138,6 +145,33 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
       rate: config.HOLD_RATE_LIMIT,
     }),
   };
+  // Deliveries run their commands on the background connection: nobody waits on them.
+  const webhookJobs = await startWebhookJobs({
+    client: background,
+    workerConnection,
+    keys,
+    store: new WebhookStore(background, keys),
+    auditLog: new AuditLog(background, keys),
+    metrics,
+    eventIds: () => eventIdPages(background, keys),
+    renderEntry: auditEntryJson,
+    settings: {
+      allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      retryMaxDelayS: config.WEBHOOK_RETRY_MAX_DELAY_S,
+      giveUpS: config.WEBHOOK_GIVE_UP_S,
+      scanIntervalMs: config.WEBHOOK_SCAN_INTERVAL_MS,
+    },
+    onError: (error) => logger.warn({ err: String(error) }, 'webhook delivery'),
+  });
+  effects.onLogWritten((eventId) => webhookJobs.queue.noteLogWritten(eventId));
+  const webhooks = new Webhooks(
+    webhookStore,
+    new AuditLog(commands, keys),
+    { allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS },
+    webhookJobs.queue,
+  );
+
   // One object per resource; each runs its own scripts through the same connections.
   const domain: DomainOperations = {
     events: new Events(domainDeps),
@@ -145,6 +179,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     bookings: new Bookings(domainDeps),
     waitingList: new WaitingList(domainDeps),
     auditLog: new AuditLog(commands, keys),
+    webhooks,
   };
 
   const admissionQueue = new AdmissionQueue({
@@ -221,12 +256,18 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     await closed;
     clearTimeout(grace);
     // Closing waits for Redis; when Redis is gone, give up after a bound and cut the line.
-    await settledWithin(config.SHUTDOWN_GRACE_MS, [worker?.close(), reconciler?.stop(), expiryQueue.close(), dueIndex.flush()]);
+    await settledWithin(config.SHUTDOWN_GRACE_MS, [
+      worker?.close(),
+      reconciler?.stop(),
+      webhookJobs.stop(),
+      expiryQueue.close(),
+      dueIndex.flush(),
+    ]);
     await settledWithin(1_000, clients.map((client) => client.quit()));
     for (const client of clients) client.disconnect();
   };
 
-  return { url, port, server, metrics, ...domain, expirer, reconciler, admissionQueue, stop };
+  return { url, port, server, metrics, ...domain, expirer, reconciler, admissionQueue, webhookJobs, stop };
 }
 
 export class UnsafeRedisError extends Error {

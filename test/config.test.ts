@@ -40,6 +40,17 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ HOLD_RATE_LIMIT: '20/s' }).HOLD_RATE_LIMIT).to.deep.equal({ limit: 20, windowMs: 1_000 });
   });
 
+  it('webhooks: private targets refused, 10 s per attempt, retries up to 1 h apart, given up after 3 days; all settable', () => {
+    expect(loadConfig({})).to.include({
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: false,
+      WEBHOOK_TIMEOUT_MS: 10_000,
+      WEBHOOK_RETRY_MAX_DELAY_S: 3_600,
+      WEBHOOK_GIVE_UP_S: 259_200,
+    });
+    const set = loadConfig({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_TIMEOUT_MS: '500', WEBHOOK_RETRY_MAX_DELAY_S: '2', WEBHOOK_GIVE_UP_S: '30' });
+    expect(set).to.include({ WEBHOOK_ALLOW_PRIVATE_TARGETS: true, WEBHOOK_TIMEOUT_MS: 500, WEBHOOK_RETRY_MAX_DELAY_S: 2, WEBHOOK_GIVE_UP_S: 30 });
+  });
+
   it('logs requests unless LOG_REQUESTS=false', () => {
     expect(loadConfig({}).LOG_REQUESTS).to.equal(true);
     expect(loadConfig({ LOG_REQUESTS: 'true' }).LOG_REQUESTS).to.equal(true);
@@ -67,6 +78,12 @@ describe('configuration from the environment', () => {
     ['WAITLIST_OFFER_TTL_S', { WAITLIST_OFFER_TTL_S: '100', HOLD_TTL_MAX_S: '60' }],
     ['HOLD_MAX_LIFETIME_S', { HOLD_TTL_DEFAULT_S: '1000', HOLD_MAX_LIFETIME_S: '600' }],
     ['HOLD_MAX_LIFETIME_S', { WAITLIST_OFFER_TTL_S: '1000', HOLD_MAX_LIFETIME_S: '600' }],
+    ['WEBHOOK_ALLOW_PRIVATE_TARGETS', { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'yes' }],
+    ['WEBHOOK_TIMEOUT_MS', { WEBHOOK_TIMEOUT_MS: '0' }],
+    ['WEBHOOK_TIMEOUT_MS', { WEBHOOK_TIMEOUT_MS: 'ten seconds' }],
+    ['WEBHOOK_RETRY_MAX_DELAY_S', { WEBHOOK_RETRY_MAX_DELAY_S: '-5' }],
+    ['WEBHOOK_GIVE_UP_S', { WEBHOOK_GIVE_UP_S: '1.5' }],
+    ['WEBHOOK_SCAN_INTERVAL_MS', { WEBHOOK_SCAN_INTERVAL_MS: '-1' }],
   ];
   for (const [variable, env] of badValues) {
     it(`refuses a bad ${variable} (${JSON.stringify(env)}) with a message naming it`, () => {

@@ -42,6 +42,20 @@ export class AuditLog {
     const last = entries.at(-1)?.id;
     return { entries, next: last ?? after ?? null, more: raw.length > limit };
   }
+
+  /** The id of the event's last log entry (`0-0` when it has none); null when there is no such event. */
+  async lastId(eventId: string): Promise<string | null> {
+    if (!isEventId(eventId)) return null;
+    const keys = this.keys.eventKeys(eventId);
+    const [exists, newest] = await Promise.all([this.client.exists(keys.event), this.client.xrevrange(keys.log, '+', '-', 'COUNT', 1)]);
+    return exists ? (newest[0]?.[0] ?? '0-0') : null;
+  }
+
+  /** Up to `count` entries after the entry `after` (any log id; `0-0`: from the start), oldest first. */
+  async entriesAfter(eventId: string, after: string, count: number): Promise<AuditEntry[]> {
+    const raw = await this.client.xrange(this.keys.eventKeys(eventId).log, `(${after}`, '+', 'COUNT', count);
+    return raw.map(([id, fields]) => entryOf(id, fields));
+  }
 }
 
 /** Stream ids `<ms>-<seq>` compared as numbers. */
@@ -69,3 +83,4 @@ export function entryOf(id: string, flat: string[]): AuditEntry {
     ...(f.expires_at ? { expiresAt: new Date(Number(f.expires_at)) } : {}),
   };
 }
+

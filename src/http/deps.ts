@@ -4,6 +4,7 @@ import type { Bookings } from '../domain/bookings.js';
 import type { Events } from '../domain/events.js';
 import type { Holds } from '../domain/holds.js';
 import type { IdempotencyStore } from '../domain/idempotency.js';
+import type { Webhooks } from '../domain/webhooks/webhooks.js';
 import type { QueueSettings, QueueView, TicketView } from '../domain/model.js';
 import type { WaitingList } from '../domain/waiting-list.js';
 import type { Limits } from './schemas/common.js';
@@ -48,6 +49,7 @@ export interface DomainOperations {
   bookings: Bookings;
   waitingList: WaitingList;
   auditLog: AuditLog;
+  webhooks: Webhooks;
 }
 
 /** What the HTTP layer needs from the rest of the service. */

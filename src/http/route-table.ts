@@ -11,7 +11,7 @@ import { parseInput, unwrap, type Wrapper } from './schemas/common.js';
 // (with Allow) and the OpenAPI document (openapi/document.ts) are all made from it, so the
 // three cannot disagree.
 
-export type Method = 'get' | 'put' | 'post' | 'delete';
+export type Method = 'get' | 'put' | 'post' | 'patch' | 'delete';
 
 /**
  * Where a route sits in the app: `operations` before the JSON body parser (probes and

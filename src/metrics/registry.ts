@@ -19,6 +19,10 @@ export type HoldRejectReason =
   | 'admission_in_use'
   | 'unknown_category_or_seat';
 
+/** How one webhook delivery attempt ended (src/jobs/webhook-sender.ts). */
+export const WEBHOOK_OUTCOMES = ['delivered', 'rejected', 'redirected', 'gone', 'timeout', 'unreachable', 'blocked'] as const;
+export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
+
 export interface SeatTotals {
   /** seats of all events: available + held + booked, by the seat invariant */
   total: number;
@@ -34,6 +38,8 @@ export interface ScrapeProbes {
   ready?: () => Promise<boolean>;
   /** expiry jobs that are due but no worker has picked up, over all expiry queues */
   overdueExpiryJobs?: () => Promise<number>;
+  /** webhooks whose status is disabled */
+  disabledWebhooks?: () => Promise<number>;
 }
 
 export class Metrics {
@@ -100,6 +106,19 @@ export class Metrics {
     help: 'Booking requests answered with an existing booking (idempotent retries)',
     registers: [this.registry],
   });
+  readonly webhookDeliveries = new Counter({
+    name: 'boxoffice_webhook_deliveries_total',
+    help: 'Webhook delivery attempts (one batch each), by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly webhookDeliveryDuration = new Histogram({
+    name: 'boxoffice_webhook_delivery_duration_seconds',
+    help: 'Time from sending a webhook batch to its answer (or failure), by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
   readonly httpDuration = new Histogram({
     name: 'boxoffice_http_request_duration_seconds',
     help: 'HTTP request duration',
@@ -160,7 +179,21 @@ export class Metrics {
       (totals) => totals.total,
     );
     totalsGauge('boxoffice_active_holds', 'Active holds over all events', (totals) => totals.activeHolds);
-    const { ready, overdueExpiryJobs } = probes;
+    // Every outcome shows from the start (at 0), so a rate of failures is never "no data".
+    for (const outcome of WEBHOOK_OUTCOMES) this.webhookDeliveries.inc({ outcome }, 0);
+    const { ready, overdueExpiryJobs, disabledWebhooks } = probes;
+    if (disabledWebhooks) {
+      // Global like the seat gauges: every instance reports the same count.
+      new Gauge({
+        name: 'boxoffice_webhooks_disabled',
+        help: 'Webhooks that are disabled (by a 410, by failing too long, or by an operator)',
+        registers: [this.registry],
+        aggregator: 'first',
+        async collect() {
+          this.set(await disabledWebhooks().catch(() => Number.NaN));
+        },
+      });
+    }
     if (ready) {
       // /readyz as a number: dashboards and alerts see Redis trouble without probing it.
       new Gauge({

@@ -47,6 +47,18 @@ export interface QueueKeys {
   ticketHolds: string;
 }
 
+/** Every key of one webhook, under its own hash tag: each webhook script touches one slot. */
+export interface WebhookKeys {
+  /** hash: url, event_id, types, description, secret, status, created_at, start, last_* */
+  record: string;
+  /** hash: event id -> the last log id acknowledged (or passed over) for that event */
+  cursors: string;
+  /** hash: event id -> the batch in flight (JSON), `<event id>:body` -> its exact body */
+  batches: string;
+  /** string with a ttl: the instance sending the (webhook, event)'s batch now */
+  lease(eventId: string): string;
+}
+
 export class KeySpace {
   constructor(readonly prefix: string) {}
 
@@ -130,6 +142,31 @@ export class KeySpace {
   /** lease that lets one instance at a time run a reconciler sweep */
   reconcilerLease(): string {
     return `${this.prefix}:reconciler:lease`;
+  }
+
+  webhookKeys(webhookId: string): WebhookKeys {
+    const base = `${this.prefix}:webhook:{${webhookId}}`;
+    return {
+      record: `${base}:record`,
+      cursors: `${base}:cursors`,
+      batches: `${base}:batches`,
+      lease: (eventId) => `${base}:lease:${eventId}`,
+    };
+  }
+
+  /** set of every webhook id */
+  webhookIndex(): string {
+    return `${this.prefix}:webhooks`;
+  }
+
+  /** counter bumped whenever a webhook is created, changed or deleted: instances reload their list */
+  webhookVersion(): string {
+    return `${this.prefix}:webhooks:version`;
+  }
+
+  /** lease that lets one instance at a time scan the logs for undelivered entries */
+  webhookScanLease(): string {
+    return `${this.prefix}:webhooks:scan-lease`;
   }
 
   /** BullMQ key prefix; the queue name carries the hash tag */

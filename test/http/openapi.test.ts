@@ -303,6 +303,9 @@ describe('OpenAPI document (GET /openapi.json)', function () {
         ['PUT', `/events/${event}/queue`],
         ['DELETE', `/events/${event}/queue`],
         ['POST', `/events/${event}/queue/tickets`],
+        ['POST', '/webhooks'],
+        ['PATCH', `/webhooks/${UNKNOWN_UUID}`],
+        ['DELETE', `/webhooks/${UNKNOWN_UUID}`],
       ];
       for (const [method, path] of targets) {
         const notJson = await api.request(method, path, undefined, { raw: '{"qty":' });
@@ -310,6 +313,31 @@ describe('OpenAPI document (GET /openapi.json)', function () {
         const form = await api.request(method, path, undefined, { raw: 'qty=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
         expect([notJson.status, tooLarge.status, form.status], `${method} ${path}`).to.deep.equal([400, 413, 415]);
       }
+    });
+
+    it('webhooks: 201 (flat, wrapped, replayed), 200, 400, 404, 422', async () => {
+      // A public address that nothing answers: no delivery is attempted (deleted at the end).
+      const url = 'http://93.184.216.34/hook';
+      const created = await api.post('/webhooks', { url, description: 'Doc' });
+      expect(created.status).to.equal(201);
+      const id = created.body.webhook_id as string;
+      const wrapped = await api.post('/webhooks', { webhook: { url, event_id: eventId, types: ['booking.created'], after: '0' } });
+      expect(wrapped.status).to.equal(201);
+      const key = { headers: { 'Idempotency-Key': `hook-${id}` } };
+      expect((await api.post('/webhooks', { url }, key)).status).to.equal(201);
+      expect((await api.post('/webhooks', { url }, key)).headers.get('idempotent-replayed')).to.equal('true');
+      expect((await api.post('/webhooks', { url: 'ftp://x' })).status).to.equal(422);
+      expect((await api.post('/webhooks', { url, event_id: UNKNOWN_UUID })).status).to.equal(404);
+      expect((await api.get('/webhooks')).status).to.equal(200);
+      expect((await api.get(`/webhooks/${id}`)).status).to.equal(200);
+      expect((await api.get(`/webhooks/${UNKNOWN_UUID}`)).status).to.equal(404);
+      expect((await api.get('/webhooks/%E0%A4%A')).status).to.equal(400);
+      expect((await api.request('PATCH', `/webhooks/${id}`, { status: 'disabled' })).status).to.equal(200);
+      expect((await api.request('PATCH', `/webhooks/${id}`, { status: 'off' })).status).to.equal(422);
+      expect((await api.request('PATCH', `/webhooks/${UNKNOWN_UUID}`, { status: 'enabled' })).status).to.equal(404);
+      for (const webhook of [created.body, wrapped.body]) expect((await api.delete(`/webhooks/${webhook.webhook_id}`)).status).to.equal(200);
+      expect((await api.delete(`/webhooks/${id}`)).status).to.equal(404);
+      for (const webhook of (await api.get('/webhooks')).body.webhooks) await api.delete(`/webhooks/${webhook.webhook_id}`);
     });
 
     it('seats and log: 200, 400, 404, 422', async () => {
@@ -514,6 +542,11 @@ describe('OpenAPI document (GET /openapi.json)', function () {
           await aloneApi.request('DELETE', `/events/${event}/queue`),
           await aloneApi.post(`/events/${event}/queue/tickets`),
           await aloneApi.get(`/queue/tickets/${event}.${UNKNOWN_UUID}`),
+          await aloneApi.post('/webhooks', { url: 'http://93.184.216.34/hook' }),
+          await aloneApi.get('/webhooks'),
+          await aloneApi.get(`/webhooks/${UNKNOWN_UUID}`),
+          await aloneApi.request('PATCH', `/webhooks/${UNKNOWN_UUID}`, { status: 'enabled' }),
+          await aloneApi.delete(`/webhooks/${UNKNOWN_UUID}`),
         ];
         expect(answers.map((answer) => answer.status)).to.deep.equal(Array(answers.length).fill(503));
       } finally {
@@ -534,11 +567,12 @@ describe('OpenAPI document (GET /openapi.json)', function () {
         // A GET with a body: fetch cannot send one; the body parser answers as for a POST.
         // (A GET's 400 comes from a path that is not valid percent-encoding, provoked above.)
         ...documented.filter((entry) => /^GET .* (413|415)$/.test(entry)),
-        ...['/holds/{hold_id}', '/bookings/{booking_id}', '/openapi.json', '/docs', '/favicon.ico'].map((path) => `GET ${path} 400`),
+        ...['/holds/{hold_id}', '/bookings/{booking_id}', '/openapi.json', '/docs', '/favicon.ico', '/webhooks'].map((path) => `GET ${path} 400`),
         // These answer 409 only while the same Idempotency-Key is in flight: a race, which
         // test/http/idempotency.test.ts provokes.
         'POST /events 409',
         'POST /events/{event_id}/waitlist 409',
+        'POST /webhooks 409',
       ]);
       const missing = documented.filter((entry) => !checker.seen.has(entry) && !notProvoked.has(entry));
       expect(missing).to.deep.equal([]);

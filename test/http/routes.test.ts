@@ -24,6 +24,8 @@ const served: [path: string, allow: string][] = [
   [`/bookings/${CHILD}/cancel`, 'POST'],
   [`/waitlist/${CHILD}`, 'GET, DELETE'],
   [`/queue/tickets/${CHILD}`, 'GET'],
+  ['/webhooks', 'POST, GET'],
+  [`/webhooks/${ID}`, 'GET, PATCH, DELETE'],
   ['/healthz', 'GET'],
   ['/readyz', 'GET'],
   ['/metrics', 'GET'],

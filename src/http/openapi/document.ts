@@ -10,8 +10,10 @@ import { auditPageSchema, eventCreatedSchema, eventSchema, seatMapSchema } from 
 import { holdCreatedSchema, holdSchema } from '../views/holds.js';
 import { queueSchema, ticketCreatedSchema, ticketSchema } from '../views/queue.js';
 import { entryCreatedSchema, entrySchema } from '../views/waitlist.js';
+import { webhookCreatedSchema, webhookSchema } from '../views/webhooks.js';
 import { flatOrWrapped, idempotencyKeyHeader, idParam, replayedHeader } from './parts.js';
 import { problemComponents, problemResponse, problemResponses } from './problems.js';
+import { webhookDeliveries } from './webhook-delivery.js';
 
 // The OpenAPI 3.1 document of the service, generated from the zod schemas that validate
 // requests (schemas/) and shape responses (views/), and from the error catalogue.
@@ -133,10 +135,12 @@ export function buildOpenApiDocument(settings: HttpSettings): oas31.OpenAPIObjec
       { name: 'Bookings' },
       { name: 'Waiting list', description: 'Seats that come back to a category go to its waiting entries first, in join order' },
       { name: 'Admission queue', description: 'A waiting room in front of a hot on-sale: holds need an admitted ticket' },
+      { name: 'Webhooks', description: 'Signed pushes of the audit log, in batches, in log order per event, at least once' },
       { name: 'Operations', description: 'For load balancers and Prometheus; no token needed' },
       { name: 'Documentation' },
     ],
     paths: pathsOf(routeTable(settings), settings),
+    webhooks: webhookDeliveries,
     components: {
       schemas: {
         EventCreated: eventCreatedSchema,
@@ -151,6 +155,8 @@ export function buildOpenApiDocument(settings: HttpSettings): oas31.OpenAPIObjec
         Queue: queueSchema,
         QueueTicketCreated: ticketCreatedSchema,
         QueueTicket: ticketSchema,
+        WebhookCreated: webhookCreatedSchema,
+        Webhook: webhookSchema,
         ...problemComponents,
       },
       responses: {

@@ -8,6 +8,7 @@ import { holdRoutes } from './holds.js';
 import { operationsRoutes } from './operations.js';
 import { queueRoutes } from './queue.js';
 import { waitlistRoutes } from './waitlist.js';
+import { webhookRoutes } from './webhooks.js';
 
 /** The one route table of the service, in the order of the document. */
 export const routeTable = (settings: HttpSettings): Route[] => [
@@ -16,6 +17,7 @@ export const routeTable = (settings: HttpSettings): Route[] => [
   ...bookingRoutes(settings),
   ...waitlistRoutes(settings),
   ...queueRoutes(settings),
+  ...webhookRoutes(),
   ...operationsRoutes(),
   ...docsRoutes(),
   ...iconRoutes(),

@@ -102,7 +102,7 @@ export const admissionTokenHeader = z
   .optional()
   .meta({ description: 'the ticket_token of an admitted queue ticket: needed while the event is behind a queue' });
 
-export type Wrapper = 'event' | 'hold' | 'booking' | 'entry' | 'queue' | 'ticket';
+export type Wrapper = 'event' | 'hold' | 'booking' | 'entry' | 'queue' | 'ticket' | 'webhook';
 
 /** `{"hold":{…}}` → `{…}`; a flat body is returned as it is. */
 export function unwrap(body: unknown, wrapper: Wrapper): unknown {
