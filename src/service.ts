@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,6 +35,9 @@ import { loadLibrary, pruneLibraries } from './redis/functions.js';
 import { KeySpace } from './redis/keys.js';
 import { Scripts } from './redis/scripts.js';
 import { readSeatTotals } from './redis/seat-totals.js';
+import { LiveStreams } from './stream/live-streams.js';
+import { LogTail } from './stream/log-tail.js';
+import { streamEntryJson } from './http/views/stream.js';
 
 // Wires one instance together: Redis clients → scripts → domain → HTTP, expiry worker and
 // reconciler. start() and stop() are what main.ts and the tests call.
@@ -62,6 +66,13 @@ export interface StopOptions {
 const READY_TIMEOUT_MS = 15_000;
 const RECLAIM_BATCH = 200;
 const EVICTION_RECHECK_MS = 5_000;
+/**
+ * How often each watched event's log is read for other instances' writes (this instance's
+ * own wake its reader at once): entries reach browsers within this plus a round trip.
+ */
+const STREAM_POLL_MS = 250;
+/** A live stream whose client leaves 256 KiB unread (after its opening) is let go. */
+const STREAM_CLIENT_LIMITS = { maxUnsentBytes: 256 * 1024, maxPendingFrames: 10_000, drainTimeoutMs: 30_000 };
 
 export function redisTarget(config: Config): RedisTarget {
   if (config.REDIS_CLUSTER_NODES) return { kind: 'cluster', nodes: config.REDIS_CLUSTER_NODES };
@@ -85,7 +96,14 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
     autoPipelining: true,
   });
-  const clients: RedisClient[] = [commands, workerConnection, background];
+  // Live streams read their events' logs on a connection of their own, auto-pipelined: the
+  // reads of one poll tick, one per watched event, go out together.
+  const streamReads = createRedisClient(target, {
+    role: 'requests',
+    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+    autoPipelining: true,
+  });
+  const clients: RedisClient[] = [commands, workerConnection, background, streamReads];
   for (const client of clients) client.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis'));
   try {
     await Promise.all([waitUntilReady(commands, READY_TIMEOUT_MS), waitUntilReady(background, READY_TIMEOUT_MS)]);
@@ -180,7 +198,22 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     waitingList: new WaitingList(domainDeps),
     auditLog: new AuditLog(commands, keys),
     webhooks,
+    liveStreams: new LiveStreams(
+      new LogTail(streamReads, keys, (entry) => JSON.stringify(streamEntryJson(entry))),
+      {
+        // With WEB_CONCURRENCY, each worker process serves its share of the instance's streams.
+        maxStreams: Math.ceil(config.STREAM_MAX_CLIENTS / (cluster.isWorker ? (config.WEB_CONCURRENCY ?? 1) : 1)),
+        heartbeatMs: config.STREAM_HEARTBEAT_MS,
+        pollMs: STREAM_POLL_MS,
+        limits: STREAM_CLIENT_LIMITS,
+      },
+      metrics,
+      (eventId, error) => logger.debug({ eventId, err: String(error) }, 'live stream: reading the log failed; the next poll retries'),
+    ),
   };
+  const { liveStreams } = domain;
+
+  effects.onLogWritten((eventId) => liveStreams.wake(eventId));
 
   const admissionQueue = new AdmissionQueue({
     client: commands,
@@ -249,6 +282,9 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     shuttingDown = true;
     evictionWatch.stop();
     if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs));
+    // Live streams never finish by themselves: end them (browsers reconnect elsewhere) before
+    // the listener waits for what is in flight.
+    await liveStreams.close();
     // Stop taking connections, let in-flight requests finish, then drop what is left.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();

@@ -29,6 +29,7 @@ export const problemCatalogue = {
   'rate-limited': { status: 429, title: 'Too many hold requests' },
   'redis-unavailable': { status: 503, title: 'Storage is unavailable, retry shortly' },
   'shutting-down': { status: 503, title: 'Instance is shutting down' },
+  'too-many-streams': { status: 503, title: 'Too many live streams on this instance' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

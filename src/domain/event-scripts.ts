@@ -3,7 +3,7 @@ import type { RedisClient } from '../redis/client.js';
 import type { KeySpace } from '../redis/keys.js';
 import { ScriptCode, type Flat, type Reply, type Scripts } from '../redis/scripts.js';
 import type { ClientLimits } from './client-limits.js';
-import { BULK_RECLAIM_BATCH, untilNoneDue } from './reclaim.js';
+import { BULK_RECLAIM_BATCH, BULK_RECLAIM_ROUNDS, untilNoneDue } from './reclaim.js';
 import type { ScriptEffects } from './script-effects.js';
 
 // What the operations on an event's seats share (events, holds, bookings, waiting lists,
@@ -53,6 +53,14 @@ export const HOLD_REJECT_REASON: Partial<Record<number, { reason: HoldRejectReas
   [ScriptCode.AdmissionInUse]: { reason: 'admission_in_use' },
 };
 
+/** Replies of the snapshot (and seat map) scripts, and the last log entry they include. */
+export interface SnapshotAtLogPosition {
+  snapshot: Reply;
+  seatMap?: Reply;
+  /** the id of the newest log entry once they ran; '0' when the log is empty */
+  lastLogId: string;
+}
+
 /** An event's scripts, run with the event's key; the seat-moving ones apply their effects. */
 export class EventScripts {
   constructor(private readonly deps: Pick<DomainDeps, 'scripts' | 'keys' | 'effects' | 'settings'>) {}
@@ -76,6 +84,28 @@ export class EventScripts {
   /** The event's snapshot, read after every past-due hold is given back (in batches). */
   snapshot(eventId: string): Promise<Reply> {
     return untilNoneDue(() => this.run('snapshot', eventId, [eventId, BULK_RECLAIM_BATCH, this.retentionMs]));
+  }
+
+  /**
+   * The snapshot (and with `withSeatMap` the whole seat map) and the id of the newest log
+   * entry that state includes, in one MULTI. Again while past-due holds remain, or when the
+   * seat map's own reclaim (a hold falling due between the two scripts) moved seats after
+   * the counts were read: the answer is one moment, exactly after `lastLogId`.
+   */
+  async snapshotAtLogPosition(eventId: string, withSeatMap: boolean): Promise<SnapshotAtLogPosition> {
+    const { scripts, keys, effects } = this.deps;
+    const reclaim = [eventId, BULK_RECLAIM_BATCH, this.retentionMs];
+    const calls = [{ script: 'snapshot', args: reclaim }, ...(withSeatMap ? [{ script: 'seatMap', args: [...reclaim, ''] }] : [])];
+    for (let round = 1; ; round++) {
+      const { replies, newestId } = await scripts.runThenNewestId(keys.eventKey(eventId), calls, keys.eventKeys(eventId).log);
+      for (const reply of replies) await effects.apply(eventId, reply.effects);
+      const [snapshot, seatMap] = replies as [Reply, Reply | undefined];
+      const moreDue = snapshot.code === ScriptCode.Ok && Number(snapshot.rest[0]) === 1;
+      const seatMapLater = seatMap !== undefined && seatMap.effects.logged > 0;
+      if ((!moreDue && !seatMapLater) || round === BULK_RECLAIM_ROUNDS) {
+        return { snapshot, ...(seatMap ? { seatMap } : {}), lastLogId: newestId ?? '0' };
+      }
+    }
   }
 }
 

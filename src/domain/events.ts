@@ -1,4 +1,4 @@
-import { ScriptCode } from '../redis/scripts.js';
+import { ScriptCode, type Reply } from '../redis/scripts.js';
 import { notFound } from './errors.js';
 import { EventScripts, num, str, type DomainDeps } from './event-scripts.js';
 import { isEventId, newEventId } from './ids.js';
@@ -50,32 +50,19 @@ export class Events {
     if (!isEventId(eventId)) throw notFound('event', eventId);
     const reply = await this.eventScripts.snapshot(eventId);
     if (reply.code === ScriptCode.EventNotFound) throw notFound('event', eventId);
-    const [, name, createdAt, maxPerHold, ...flat] = reply.rest;
-    const categories: CategoryView[] = [];
-    for (let i = 0; i + 7 < flat.length + 1; i += 8) {
-      categories.push({
-        categoryId: str(flat[i]),
-        name: str(flat[i + 1]),
-        kind: str(flat[i + 2]) === 'seated' ? 'seated' : 'general',
-        total: num(flat[i + 3]),
-        available: num(flat[i + 4]),
-        held: num(flat[i + 5]),
-        booked: num(flat[i + 6]),
-        waiting: num(flat[i + 7]),
-      });
-    }
-    const sum = (field: 'total' | 'available' | 'held' | 'booked') => categories.reduce((s, c) => s + c[field], 0);
-    return {
-      eventId,
-      name: str(name),
-      total: sum('total'),
-      available: sum('available'),
-      held: sum('held'),
-      booked: sum('booked'),
-      maxPerHold: str(maxPerHold) === '' ? null : num(maxPerHold),
-      createdAt: new Date(num(createdAt)),
-      categories,
-    };
+    return eventViewOf(eventId, reply);
+  }
+
+  /**
+   * The event as get() reads it (and its whole seat map as seatMap() reads it, with
+   * `withSeatMap`), and the id of the last log entry that state includes ('0' for none):
+   * applying the entries after it, in order, keeps the counts and the map current.
+   */
+  async getAtLogPosition(eventId: string, withSeatMap: boolean): Promise<EventAtLogPosition> {
+    if (!isEventId(eventId)) throw notFound('event', eventId);
+    const { snapshot, seatMap, lastLogId } = await this.eventScripts.snapshotAtLogPosition(eventId, withSeatMap);
+    if (snapshot.code === ScriptCode.EventNotFound) throw notFound('event', eventId);
+    return { event: eventViewOf(eventId, snapshot), ...(seatMap ? { seats: seatRowsOf(seatMap) } : {}), lastLogId };
   }
 
   async seatMap(eventId: string, categoryId?: string): Promise<SeatRowView[]> {
@@ -86,11 +73,53 @@ export class Events {
     );
     if (reply.code === ScriptCode.EventNotFound) throw notFound('event', eventId);
     if (reply.code === ScriptCode.UnknownCategory) throw notFound('category', categoryId ?? '');
-    const flat = reply.rest.slice(1);
-    const rows: SeatRowView[] = [];
-    for (let i = 0; i + 3 < flat.length; i += 4) {
-      rows.push({ row: str(flat[i]), categoryId: str(flat[i + 1]), seats: num(flat[i + 2]), status: str(flat[i + 3]) });
-    }
-    return rows;
+    return seatRowsOf(reply);
   }
+}
+
+/** An event's counts and the last log entry they include (see Events.getAtLogPosition). */
+export interface EventAtLogPosition {
+  event: EventView;
+  seats?: SeatRowView[];
+  lastLogId: string;
+}
+
+/** The snapshot script's reply as the event's view. */
+function eventViewOf(eventId: string, reply: Reply): EventView {
+  const [, name, createdAt, maxPerHold, ...flat] = reply.rest;
+  const categories: CategoryView[] = [];
+  for (let i = 0; i + 7 < flat.length + 1; i += 8) {
+    categories.push({
+      categoryId: str(flat[i]),
+      name: str(flat[i + 1]),
+      kind: str(flat[i + 2]) === 'seated' ? 'seated' : 'general',
+      total: num(flat[i + 3]),
+      available: num(flat[i + 4]),
+      held: num(flat[i + 5]),
+      booked: num(flat[i + 6]),
+      waiting: num(flat[i + 7]),
+    });
+  }
+  const sum = (field: 'total' | 'available' | 'held' | 'booked') => categories.reduce((s, c) => s + c[field], 0);
+  return {
+    eventId,
+    name: str(name),
+    total: sum('total'),
+    available: sum('available'),
+    held: sum('held'),
+    booked: sum('booked'),
+    maxPerHold: str(maxPerHold) === '' ? null : num(maxPerHold),
+    createdAt: new Date(num(createdAt)),
+    categories,
+  };
+}
+
+/** The seat map script's reply as rows. */
+function seatRowsOf(reply: Reply): SeatRowView[] {
+  const flat = reply.rest.slice(1);
+  const rows: SeatRowView[] = [];
+  for (let i = 0; i + 3 < flat.length; i += 4) {
+    rows.push({ row: str(flat[i]), categoryId: str(flat[i + 1]), seats: num(flat[i + 2]), status: str(flat[i + 3]) });
+  }
+  return rows;
 }

@@ -5,7 +5,8 @@ import { ScriptCode, type Reply } from '../redis/scripts.js';
 // falling due at once (a sold-out on-sale whose buyers walked away) must not leave seats
 // looking held until the jobs catch up.
 export const BULK_RECLAIM_BATCH = 1_000;
-const BULK_RECLAIM_ROUNDS = 1_000;
+/** the most batches one read gives back before it answers anyway */
+export const BULK_RECLAIM_ROUNDS = 1_000;
 
 /** Repeats a reclaiming read (its reply's first member is more_due) while it says more are due. */
 export async function untilNoneDue(read: () => Promise<Reply>): Promise<Reply> {

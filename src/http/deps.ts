@@ -7,6 +7,7 @@ import type { IdempotencyStore } from '../domain/idempotency.js';
 import type { Webhooks } from '../domain/webhooks/webhooks.js';
 import type { QueueSettings, QueueView, TicketView } from '../domain/model.js';
 import type { WaitingList } from '../domain/waiting-list.js';
+import type { LiveStreams } from '../stream/live-streams.js';
 import type { Limits } from './schemas/common.js';
 
 export interface HttpSettings extends Limits {
@@ -50,6 +51,7 @@ export interface DomainOperations {
   waitingList: WaitingList;
   auditLog: AuditLog;
   webhooks: Webhooks;
+  liveStreams: LiveStreams;
 }
 
 /** What the HTTP layer needs from the rest of the service. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
+import { isLongLived } from './long-lived.js';
 import { routePattern } from './route-pattern.js';
 
 // One JSON line per request, written when the response is done. It carries only what is
@@ -44,8 +45,10 @@ export function requestLog({ logger, enabled }: RequestLogOptions): RequestHandl
         // A client that hung up before the answer was sent got no status at all.
         status: res.headersSent ? res.statusCode : null,
         durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-        // The client left early: the answer was never sent, or was sent to nobody.
-        ...(res.writableFinished && !req.readableAborted ? {} : { aborted: true }),
+        // A live stream: durationMs is how long it was open, and its client leaving is how it
+        // normally ends. Else the client left early: the answer was never sent, or was sent
+        // to nobody.
+        ...(isLongLived(res) ? { stream: true } : res.writableFinished && !req.readableAborted ? {} : { aborted: true }),
       };
       // Server-side failures at warn, so LOG_LEVEL=warn keeps exactly the requests that failed.
       if (line.status !== null && line.status >= 500) logger.warn(line, 'request failed');

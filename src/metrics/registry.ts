@@ -119,6 +119,27 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  readonly liveStreams = new Gauge({
+    name: 'boxoffice_live_streams',
+    help: 'Live streams (GET /events/{event_id}/stream) open on this instance',
+    registers: [this.registry],
+  });
+  readonly liveStreamReaders = new Gauge({
+    name: 'boxoffice_live_stream_readers',
+    help: 'Event logs this instance reads for its live streams: one reader per event, however many streams watch it',
+    registers: [this.registry],
+  });
+  readonly liveStreamLogReads = new Counter({
+    name: 'boxoffice_live_stream_log_reads_total',
+    help: 'Reads of an event log for live streams (the readers, and streams catching up after a resume)',
+    registers: [this.registry],
+  });
+  readonly liveStreamsEnded = new Counter({
+    name: 'boxoffice_live_streams_ended_total',
+    help: 'Live streams the service ended, by reason (slow_client, log_gap, redis_unavailable, shutdown); clients leaving are not counted',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly httpDuration = new Histogram({
     name: 'boxoffice_http_request_duration_seconds',
     help: 'HTTP request duration',

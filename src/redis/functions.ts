@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { dataNodes, type RedisClient } from './client.js';
 import { functionLibrary, LIBRARY_NAME, type FunctionLibrary } from './function-library.js';
 
@@ -95,6 +95,34 @@ export class FunctionCalls {
     } catch (error) {
       throw located(error, this.library);
     }
+  }
+
+  /**
+   * FCALLs of several scripts, then the commands `andThen` adds, in one MULTI: nothing else
+   * runs between them (their keys must share a Cluster slot). A node that lacks the library
+   * runs none of the calls (they are all in it): it is loaded and the transaction sent again,
+   * once. Resolves each command's [error, reply], in order.
+   */
+  async transaction(
+    calls: { script: string; keysThenArgs: (string | number)[] }[],
+    andThen: (multi: ChainableCommander) => void,
+  ): Promise<[Error | null, unknown][]> {
+    for (const last of [false, true]) {
+      const multi = this.client.multi();
+      for (const { script, keysThenArgs } of calls) {
+        const fn = this.library.functions.get(script);
+        if (!fn) throw new Error(`no Lua script named ${script}`);
+        multi.fcall(fn.name, fn.numberOfKeys, ...keysThenArgs);
+      }
+      andThen(multi);
+      // FCALL finds its function when EXEC runs it: a missing library is a reply of each call.
+      const results = await multi.exec();
+      if (!results) throw new Error('MULTI was aborted');
+      const missing = results.some(([error]) => error && NOT_FOUND.test(error.message));
+      if (!missing || last) return results.map(([error, reply]) => [error ? (located(error, this.library) as Error) : null, reply]);
+      await this.reload();
+    }
+    throw new Error('unreachable');
   }
 
   /** One load at a time per client: calls that all found nothing wait for the same one. */

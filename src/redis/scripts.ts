@@ -73,11 +73,33 @@ function parseEffects(script: string, raw: unknown): Effects {
   return { expired: Number(raw[0]), logged: Number(raw[1]), offers };
 }
 
+/** A seat-moving script's raw reply, checked: `{code, effects, ...rest}`. */
+function replyOf(script: string, raw: unknown): Reply {
+  if (!Array.isArray(raw) || raw.length === 0) throw new UnexpectedReplyError(script, raw);
+  const code = Number(raw[0]);
+  if (!Number.isInteger(code)) throw new UnexpectedReplyError(script, raw);
+  const effects = raw.length > 1 ? parseEffects(script, raw[1]) : NO_EFFECTS;
+  return { code, effects, rest: (raw as Flat).slice(2) };
+}
+
 export const pairsToRecord = (flat: Flat): RedisRecord => {
   const record: RedisRecord = {};
   for (let i = 0; i + 1 < flat.length; i += 2) record[String(flat[i])] = String(flat[i + 1]);
   return record;
 };
+
+/** One script of a transaction: its name and arguments (its one key is the transaction's). */
+export interface ScriptCall {
+  script: string;
+  args: (string | number)[];
+}
+
+/** What runThenNewestId read: each call's reply, in order, and the stream's newest id. */
+export interface TransactionReplies {
+  replies: Reply[];
+  /** the id of the stream's newest entry once the scripts had run; null when it has none */
+  newestId: string | null;
+}
 
 /** Runs the scripts by name; every reply's shape is checked before it is trusted. */
 export class Scripts {
@@ -96,11 +118,26 @@ export class Scripts {
 
   /** Runs a seat-moving script: `{code, effects, ...rest}`. */
   async run(script: string, eventKey: string, args: (string | number)[]): Promise<Reply> {
-    const reply = await this.raw(script, eventKey, args);
-    const code = Number(reply[0]);
-    if (!Number.isInteger(code)) throw new UnexpectedReplyError(script, reply);
-    const effects = reply.length > 1 ? parseEffects(script, reply[1]) : NO_EFFECTS;
-    return { code, effects, rest: reply.slice(2) };
+    return replyOf(script, await this.raw(script, eventKey, args));
+  }
+
+  /**
+   * Runs seat-moving scripts of one key, then reads the id of the newest entry of `streamKey`
+   * (a key of the same Cluster slot), in one MULTI: nothing else runs between them, so the id
+   * is exactly that of the last entry the scripts' state includes.
+   */
+  async runThenNewestId(eventKey: string, calls: ScriptCall[], streamKey: string): Promise<TransactionReplies> {
+    const results = await this.calls.transaction(
+      calls.map(({ script, args }) => ({ script, keysThenArgs: [eventKey, ...args] })),
+      (multi) => multi.xrevrange(streamKey, '+', '-', 'COUNT', 1),
+    );
+    const failed = results.find(([error]) => error);
+    if (failed) throw failed[0];
+    const newest = results.at(-1)![1] as [string, string[]][];
+    return {
+      replies: calls.map(({ script }, i) => replyOf(script, results[i]![1])),
+      newestId: newest[0]?.[0] ?? null,
+    };
   }
 
   /** Counts a hold against its client's cap; returns null when counted, else ms to wait. */

@@ -11,6 +11,7 @@ import { Api, type ApiResponse } from '../helpers/api.js';
 import { eventually } from '../helpers/eventually.js';
 import { ConformanceError, OpenApiConformance, type Exchange } from '../helpers/openapi-conformance.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { SseClient } from '../helpers/sse.js';
 import { openApiDocumentOf, startTestService, type TestService } from '../helpers/service.js';
 
 // GET /openapi.json against the app it describes: every route the app serves is in the
@@ -370,6 +371,35 @@ describe('OpenAPI document (GET /openapi.json)', function () {
       expect((await api.post('/holds', { event_id: id, seats: ['Z1'] })).status).to.equal(422);
     });
 
+    it('live stream: 200 (text/event-stream), 400, 404, 422, 503 when streams are full and while shutting down', async () => {
+      const limited = await startTestService({ STREAM_MAX_CLIENTS: '1' });
+      const streams: SseClient[] = [];
+      try {
+        const limitedApi = new Api(limited.service.url, (exchange) => checker.check(exchange));
+        const event = await limitedApi.createEvent(3);
+        const path = `/events/${event}/stream`;
+        const first = await SseClient.open(`${limited.service.url}${path}`);
+        streams.push(first);
+        await first.waitForMessages(1);
+        checker.check({ method: 'GET', path, status: first.status, contentType: first.header('content-type')!, headers: new Headers(), body: '' });
+        const full = await limitedApi.get(path);
+        expect(full.status).to.equal(503);
+        expect(full.body.type).to.equal(problemTypeUri('too-many-streams'));
+        expect(full.headers.get('retry-after')).to.match(/^\d+$/);
+        expect((await limitedApi.get(`/events/${UNKNOWN_UUID}/stream`)).status).to.equal(503);
+        first.close();
+        await eventually(async () => (await limitedApi.get(`/events/${UNKNOWN_UUID}/stream`)).status === 404);
+        expect((await limitedApi.get(`${path}?after=soon`)).status).to.equal(422);
+        expect((await limitedApi.get('/events/%E0%A4%A/stream')).status).to.equal(400);
+        await limited.service.liveStreams.close();
+        const closing = await limitedApi.get(path);
+        expect(closing.body.type).to.equal(problemTypeUri('shutting-down'));
+      } finally {
+        for (const stream of streams) stream.close();
+        await limited.stop();
+      }
+    });
+
     it('extend and cancel: 200, 400, 403, 404, 409, 410, 422', async () => {
       const event = await api.createEvent(4);
       const hold = (await api.post('/holds', { event_id: event, qty: 1, ttl: 60 })).body;
@@ -532,6 +562,7 @@ describe('OpenAPI document (GET /openapi.json)', function () {
           await aloneApi.get(`/bookings/${booking.booking_id}`),
           await aloneApi.get(`/events/${event}/seats`),
           await aloneApi.get(`/events/${event}/log`),
+          await aloneApi.get(`/events/${event}/stream`),
           await aloneApi.post(`/holds/${hold.hold_id}/extend`, { payment_token: hold.payment_token }),
           await aloneApi.post(`/bookings/${booking.booking_id}/cancel`, { payment_token: hold.payment_token }),
           await aloneApi.post(`/events/${event}/waitlist`, { qty: 1 }),

@@ -13,6 +13,7 @@ const served: [path: string, allow: string][] = [
   [`/events/${ID}`, 'GET'],
   [`/events/${ID}/seats`, 'GET'],
   [`/events/${ID}/log`, 'GET'],
+  [`/events/${ID}/stream`, 'GET'],
   [`/events/${ID}/waitlist`, 'POST'],
   [`/events/${ID}/queue`, 'GET, PUT, DELETE'],
   [`/events/${ID}/queue/tickets`, 'POST'],

@@ -9,6 +9,7 @@ import { bookingSchema } from '../views/bookings.js';
 import { auditPageSchema, eventCreatedSchema, eventSchema, seatMapSchema } from '../views/events.js';
 import { holdCreatedSchema, holdSchema } from '../views/holds.js';
 import { queueSchema, ticketCreatedSchema, ticketSchema } from '../views/queue.js';
+import { streamEntrySchema, streamSnapshotSchema } from '../views/stream.js';
 import { entryCreatedSchema, entrySchema } from '../views/waitlist.js';
 import { webhookCreatedSchema, webhookSchema } from '../views/webhooks.js';
 import { flatOrWrapped, idempotencyKeyHeader, idParam, replayedHeader } from './parts.js';
@@ -122,7 +123,7 @@ export function buildOpenApiDocument(settings: HttpSettings): oas31.OpenAPIObjec
       description:
         'Sells tickets: create an event of general-admission or seated categories, hold seats for a while, ' +
         'book the hold with its payment token; extend holds, cancel bookings, wait on a waiting list, read the ' +
-        'audit log, and put a hot on-sale behind an admission queue.\n\n' +
+        'audit log, follow an event live (Server-Sent Events), and put a hot on-sale behind an admission queue.\n\n' +
         'Every request body may be sent flat (`{"name":…}`) or wrapped (Rails-style: `{"event":{…}}`, ' +
         '`{"hold":{…}}`, `{"booking":{…}}`, `{"entry":{…}}`, `{"queue":{…}}`). Ids are strings in responses; a request may send ' +
         'an id as a string or a number. Times are ISO 8601 UTC. Errors are `application/problem+json` ' +
@@ -152,6 +153,8 @@ export function buildOpenApiDocument(settings: HttpSettings): oas31.OpenAPIObjec
         WaitlistEntryCreated: entryCreatedSchema,
         WaitlistEntry: entrySchema,
         AuditPage: auditPageSchema,
+        LiveStreamSnapshot: streamSnapshotSchema,
+        LiveStreamEntry: streamEntrySchema,
         Queue: queueSchema,
         QueueTicketCreated: ticketCreatedSchema,
         QueueTicket: ticketSchema,

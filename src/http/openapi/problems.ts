@@ -47,7 +47,7 @@ const extensionsByCode: Partial<Record<ProblemCode, z.ZodRawShape>> = {
 };
 
 /** Answers that carry `Retry-After` every time. */
-const alwaysRetryAfter = new Set<ProblemCode>(['redis-unavailable', 'shutting-down', 'idempotency-in-flight']);
+const alwaysRetryAfter = new Set<ProblemCode>(['redis-unavailable', 'shutting-down', 'too-many-streams', 'idempotency-in-flight']);
 /** ...and those that carry it unless they are an Idempotency-Key replay (stored without headers). */
 const usuallyRetryAfter = new Set<ProblemCode>(['too-many-holds', 'rate-limited']);
 

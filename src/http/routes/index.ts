@@ -7,12 +7,14 @@ import { eventRoutes } from './events.js';
 import { holdRoutes } from './holds.js';
 import { operationsRoutes } from './operations.js';
 import { queueRoutes } from './queue.js';
+import { streamRoutes } from './stream.js';
 import { waitlistRoutes } from './waitlist.js';
 import { webhookRoutes } from './webhooks.js';
 
 /** The one route table of the service, in the order of the document. */
 export const routeTable = (settings: HttpSettings): Route[] => [
   ...eventRoutes(settings),
+  ...streamRoutes(),
   ...holdRoutes(settings),
   ...bookingRoutes(settings),
   ...waitlistRoutes(settings),

@@ -1,0 +1,245 @@
+import { expect } from 'chai';
+import { eventually } from '../helpers/eventually.js';
+import { SseClient } from '../helpers/sse.js';
+import { expectSameState, replayStreams, type SeatRow } from '../helpers/stream-replay.js';
+import { inPool, sleep, V2 } from '../helpers/v2-api.js';
+import { startV2Service, type V2Service } from '../helpers/v2-service.js';
+
+// GET /events/{event_id}/stream as a browser uses it: a snapshot, then every log entry after
+// it. A burst of holds, bookings, releases, cancellations, extensions, waiting-list offers
+// and expiries from several clients at once, with streams opened before and during it and
+// reconnected halfway: every stream, its snapshot with its entries applied as the audit-log
+// table says, shows exactly what GET /events/{id} (and the seat map) show at the end; the
+// entries are the log's, in order, none lost, none twice, without hold, booking or entry ids.
+
+const STALLS = ['A', 'B', 'C', 'D'].map((row) => ({ row, seats: 10 }));
+
+describe('live stream (GET /events/{event_id}/stream)', function () {
+  this.timeout(120_000);
+  let app: V2Service;
+  let url: string;
+  const open: SseClient[] = [];
+
+  before(async () => {
+    app = await startV2Service({ HOLD_TTL_DEFAULT_S: '60' });
+    url = app.app.service.url;
+  });
+  afterEach(() => open.splice(0).forEach((stream) => stream.close()));
+  after(() => app?.app.stop());
+
+  const stream = async (eventId: string, query = '', headers: Record<string, string> = {}) => {
+    const client = await SseClient.open(`${url}/events/${eventId}/stream${query}`, { headers });
+    open.push(client);
+    return client;
+  };
+
+  const theatre = () =>
+    app.v2.event([
+      { category_id: 'stalls', rows: STALLS },
+      { category_id: 'standing', capacity: 12 },
+    ]);
+
+  /** The log's entries after `id` ('0': all), as GET /events/{id}/log shows them. */
+  const logAfter = async (eventId: string, id: string) => {
+    const log = await app.v2.readLog(eventId);
+    return id === '0' ? log : log.slice(log.findIndex((entry) => entry.id === id) + 1);
+  };
+
+  const withoutIds = ({ hold_id: _h, booking_id: _b, entry_id: _e, ...rest }: any) => rest;
+
+  it('opens with a snapshot: the body of GET /events/{id} (with ?seats=true, the seat map too) and the id of the last entry', async () => {
+    const eventId = await theatre();
+    const fresh = await stream(eventId);
+    expect(fresh.status).to.equal(200);
+    expect(fresh.header('content-type')).to.match(/^text\/event-stream/);
+    expect(fresh.header('cache-control')).to.include('no-cache');
+    const [snapshot] = await fresh.waitForMessages(1);
+    expect(snapshot).to.include({ event: 'snapshot', id: '0' });
+    expect(JSON.parse(snapshot!.data)).to.deep.equal((await app.v2.getEvent(eventId)).body);
+    expect(fresh.retryMs, 'tells the browser how soon to reconnect').to.be.a('number');
+
+    const hold = await app.v2.hold({ event_id: eventId, seats: ['B3', 'B4'] });
+    expect(hold.status).to.equal(201);
+    const withSeats = await stream(eventId, '?seats=true');
+    const [second] = await withSeats.waitForMessages(1);
+    const [last] = (await app.v2.readLog(eventId)).slice(-1);
+    expect(second!.id).to.equal(last.id);
+    const { seats, ...body } = JSON.parse(second!.data);
+    expect(body).to.deep.equal((await app.v2.getEvent(eventId)).body);
+    expect(seats).to.deep.equal((await app.v2.seats(eventId)).body.rows);
+    expect(seats.find((row: SeatRow) => row.row === 'B').status).to.equal('AAHHAAAAAA');
+  });
+
+  it('needs no admin token (the service has one), and sends each entry as the log shows it, less hold, booking and entry ids', async () => {
+    const eventId = await theatre();
+    const watching = await stream(eventId);
+    await watching.waitForMessages(1);
+    // a hold, its booking, a sold-out category's waiting list and the offer a release makes
+    const booked = await app.v2.hold({ event_id: eventId, category_id: 'standing', qty: 10 });
+    expect((await app.v2.book(booked.body.hold_id, booked.body.payment_token)).status).to.equal(201);
+    const held = await app.v2.hold({ event_id: eventId, category_id: 'standing', qty: 2 });
+    const joined = await app.v2.join(eventId, { category_id: 'standing', qty: 1 });
+    expect(joined.status).to.equal(201);
+    expect((await app.v2.release(held.body.hold_id, held.body.payment_token)).status).to.equal(200);
+    const log = await app.v2.readLog(eventId);
+    expect(log.some((entry) => entry.entry_id), 'an offer to the waiting entry was logged').to.equal(true);
+    await watching.waitForMessages(1 + log.length);
+    expect(watching.entries.map((m) => m.id)).to.deep.equal(log.map((entry) => entry.id));
+    watching.entries.forEach((message, i) => {
+      expect(message.event).to.equal(log[i].type);
+      const data = JSON.parse(message.data);
+      expect(data).to.deep.equal(withoutIds(log[i]));
+      expect(data).to.not.have.any.keys('hold_id', 'booking_id', 'entry_id');
+    });
+    for (const message of watching.messages) expect(message.data).to.not.match(/hold_id|booking_id|entry_id/);
+  });
+
+  it('a burst of holds, bookings, releases, cancellations, extensions, offers and expiries: every stream replays to GET /events/{id}; reconnects lose and repeat nothing', async () => {
+    const eventId = await theatre();
+    const clients = [app.v2, ...Array.from({ length: 5 }, () => new V2(app.v2.api, app.v2.adminToken))];
+    const before = await stream(eventId, '?seats=true');
+    await before.waitForMessages(1);
+    const plain = await stream(eventId);
+    await plain.waitForMessages(1);
+
+    const opened: { client: SseClient; seats: boolean }[] = [];
+    const chains: SseClient[][] = [[before]];
+    const midway = async () => {
+      // streams opened while the burst runs: their snapshots are taken among the writes
+      for (let i = 0; i < 4; i++) {
+        await sleep(100 + Math.random() * 300);
+        const seats = i % 2 === 0;
+        const client = await stream(eventId, seats ? '?seats=true' : '');
+        opened.push({ client, seats });
+      }
+    };
+    const reconnects = async () => {
+      // `before` drops halfway and comes back twice: Last-Event-ID, then ?after=
+      await sleep(400);
+      const chain = chains[0]!;
+      for (const how of ['header', 'query'] as const) {
+        const last = chain.at(-1)!;
+        await eventually(() => last.entries.length > 0);
+        last.close();
+        const id = last.lastEventId!;
+        const next = how === 'header' ? await stream(eventId, '?seats=true', { 'Last-Event-ID': id }) : await stream(eventId, `?seats=true&after=${id}`);
+        expect(next.status).to.equal(200);
+        chain.push(next);
+        await sleep(300);
+      }
+    };
+    await Promise.all([...clients.map((client) => shopper(client, eventId, 14)), midway(), reconnects()]);
+
+    // the short holds expire, then nothing moves
+    await sleep(2_500);
+    const { event, rows, log } = await settled(app.v2, eventId);
+    expect(log.filter((e) => e.type === 'hold.expired').length, 'some holds expired').to.be.above(0);
+    expect(log.filter((e) => e.type === 'booking.cancelled').length, 'some bookings were cancelled').to.be.above(0);
+    const lastId = log.at(-1).id;
+
+    const everyChain = [...chains, [plain], ...opened.map((o) => [o.client])];
+    for (const chain of everyChain) await eventually(() => chain.at(-1)!.lastEventId === lastId, { timeoutMs: 5_000 });
+    for (const [n, chain] of everyChain.entries()) {
+      const snapshotId = chain[0]!.messages[0]!.id!;
+      const expected = await logAfter(eventId, snapshotId);
+      const streamed = chain.flatMap((client) => client.entries);
+      expect(streamed.map((m) => m.id), `stream ${n}: the log's entries after its snapshot, once each, in order`).to.deep.equal(
+        expected.map((entry) => entry.id),
+      );
+      expect(streamed.map((m) => JSON.parse(m.data))).to.deep.equal(expected.map(withoutIds));
+      const withSeats = chain === everyChain[0] || opened.find((o) => o.client === chain[0])?.seats;
+      expectSameState(replayStreams(...chain), event, withSeats ? rows : undefined, `stream ${n}`);
+    }
+  });
+
+  it('continues after an entry (Last-Event-ID wins over ?after=; 0: the whole log) without a snapshot; an id the log does not have starts over with one', async () => {
+    const eventId = await theatre();
+    for (let i = 0; i < 3; i++) expect((await app.v2.hold({ event_id: eventId, category_id: 'standing', qty: 1 })).status).to.equal(201);
+    const log = await app.v2.readLog(eventId);
+
+    const all = await stream(eventId, '?after=0');
+    await all.waitForMessages(3);
+    expect(all.messages.map((m) => m.id)).to.deep.equal(log.map((e) => e.id));
+
+    const fromHeader = await stream(eventId, `?after=${log[2].id}`, { 'Last-Event-ID': log[0].id });
+    await fromHeader.waitForMessages(2);
+    expect(fromHeader.messages.map((m) => m.event)).to.deep.equal(['hold.created', 'hold.created']);
+    expect(fromHeader.messages.map((m) => m.id)).to.deep.equal([log[1].id, log[2].id]);
+
+    const [ms] = log[2].id.split('-');
+    for (const unknown of [`${Number(ms) + 60_000}-0`, `${ms}-99`]) {
+      const fresh = await stream(eventId, '', { 'Last-Event-ID': unknown });
+      const [snapshot] = await fresh.waitForMessages(1);
+      expect(snapshot).to.include({ event: 'snapshot', id: log[2].id });
+    }
+  });
+
+  it('unknown event → 404, a malformed Last-Event-ID or after, or seats other than true/false → 422 naming it; nothing is streamed', async () => {
+    const eventId = await theatre();
+    const unknown = await stream('00000000-0000-4000-8000-000000000000');
+    expect(unknown.status).to.equal(404);
+    expect(unknown.header('content-type')).to.include('application/problem+json');
+    expect(unknown.problem.status).to.equal(404);
+    expect((await stream('not an id')).status).to.equal(404);
+    for (const [query, headers, field] of [
+      ['?after=yesterday', {}, 'after'],
+      ['', { 'Last-Event-ID': 'x-1' }, 'Last-Event-ID'],
+      ['?seats=yes', {}, 'seats'],
+    ] as const) {
+      const refused = await stream(eventId, query, headers);
+      expect(refused.status, `${query} ${JSON.stringify(headers)}`).to.equal(422);
+      expect(refused.problem.errors.map((e: { field: string }) => e.field)).to.deep.equal([field]);
+    }
+  });
+});
+
+/** One client's random session: holds (counted and named seats, some of 1 s), then book, release, extend or cancel. */
+async function shopper(v2: V2, eventId: string, steps: number): Promise<void> {
+  const bookings: { id: string; token: string }[] = [];
+  await inPool(Array.from({ length: steps }, (_, i) => i), 1, async () => {
+    const r = Math.random();
+    if (r < 0.1 && bookings.length > 0) {
+      const booking = bookings.splice(Math.floor(Math.random() * bookings.length), 1)[0]!;
+      await v2.cancel(booking.id, booking.token);
+      return;
+    }
+    const ttl = Math.random() < 0.3 ? 1 : 60;
+    const row = 'ABCD'[Math.floor(Math.random() * 4)]!;
+    const body =
+      r < 0.4
+        ? { event_id: eventId, category_id: 'standing', qty: 1 + Math.floor(Math.random() * 3), ttl }
+        : r < 0.7
+          ? { event_id: eventId, category_id: 'stalls', qty: 1 + Math.floor(Math.random() * 3), ttl }
+          : { event_id: eventId, seats: [`${row}${1 + Math.floor(Math.random() * 10)}`], ttl };
+    const hold = await v2.hold(body);
+    if (hold.status !== 201) {
+      if (body.category_id === 'standing' && Math.random() < 0.5) await v2.join(eventId, { category_id: 'standing', qty: 1 });
+      return;
+    }
+    if (ttl === 1) return;
+    const next = Math.random();
+    const { hold_id: holdId, payment_token: token } = hold.body;
+    if (next < 0.5) {
+      const booked = await v2.book(holdId, token);
+      if (booked.status === 201) bookings.push({ id: booked.body.booking_id, token });
+    } else if (next < 0.8) {
+      await v2.release(holdId, token);
+    } else {
+      await v2.extend(holdId, token, 120);
+    }
+  });
+}
+
+/** GET /events/{id}, its seat map and its whole log, read while nothing moves. */
+async function settled(v2: V2, eventId: string) {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const event = (await v2.getEvent(eventId)).body;
+    const rows = (await v2.seats(eventId)).body.rows as SeatRow[];
+    const log = await v2.readLog(eventId);
+    const again = (await v2.getEvent(eventId)).body;
+    const tail = await v2.readLog(eventId);
+    if (JSON.stringify(event) === JSON.stringify(again) && tail.length === log.length) return { event, rows, log };
+    await sleep(200);
+  }
+  throw new Error('the event never held still');
+}
