@@ -129,6 +129,15 @@ const envSchema = z
     message: 'set REDIS_URL or REDIS_CLUSTER_NODES, not both',
     path: ['REDIS_URL'],
   })
+  // A retry with an Idempotency-Key, however late, runs with its first attempt's ids and must
+  // find the hold that attempt made: the hold's record must outlive the key's.
+  .refine((env) => env.HOLD_RECORD_RETENTION_S >= env.IDEMPOTENCY_TTL_S, {
+    error: (issue) => {
+      const env = issue.input as { HOLD_RECORD_RETENTION_S: number; IDEMPOTENCY_TTL_S: number };
+      return `HOLD_RECORD_RETENTION_S (${env.HOLD_RECORD_RETENTION_S}) must be at least IDEMPOTENCY_TTL_S (${env.IDEMPOTENCY_TTL_S}): a late retry with an Idempotency-Key must find what its first attempt did`;
+    },
+    path: ['HOLD_RECORD_RETENTION_S'],
+  })
   .transform((env, ctx) => {
     const times = holdTimes(env);
     if (typeof times === 'string') {

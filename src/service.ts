@@ -226,7 +226,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   const app = createApp({
     ...domain,
     admissionQueue,
-    idempotency: new IdempotencyStore(commands, keys, config.IDEMPOTENCY_TTL_S),
+    idempotency: new IdempotencyStore(commands, keys, config.IDEMPOTENCY_TTL_S, config.REDIS_COMMAND_TIMEOUT_MS),
     metrics,
     settings: httpSettingsOf(config),
     isReady,

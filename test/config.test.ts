@@ -120,4 +120,23 @@ describe('configuration from the environment', () => {
       );
     });
   });
+
+  describe('HOLD_RECORD_RETENTION_S >= IDEMPOTENCY_TTL_S: a retry with a key finds the hold its first attempt made', () => {
+    for (const env of [
+      { HOLD_RECORD_RETENTION_S: '3600' },
+      { IDEMPOTENCY_TTL_S: '172800' },
+      { HOLD_RECORD_RETENTION_S: '600', IDEMPOTENCY_TTL_S: '601' },
+    ]) {
+      it(`refuses ${JSON.stringify(env)}, naming both and their values`, () => {
+        const retention = Number(env.HOLD_RECORD_RETENTION_S ?? 86_400);
+        const ttl = Number(env.IDEMPOTENCY_TTL_S ?? 86_400);
+        expect(() => loadConfig(env)).to.throw(ConfigError, `HOLD_RECORD_RETENTION_S (${retention}`);
+        expect(() => loadConfig(env)).to.throw(ConfigError, `IDEMPOTENCY_TTL_S (${ttl}`);
+      });
+    }
+    it('accepts them equal, or the records kept longer', () => {
+      expect(loadConfig({ HOLD_RECORD_RETENTION_S: '600', IDEMPOTENCY_TTL_S: '600' })).to.include({ HOLD_RECORD_RETENTION_S: 600 });
+      expect(loadConfig({ HOLD_RECORD_RETENTION_S: '172800' })).to.include({ IDEMPOTENCY_TTL_S: 86_400 });
+    });
+  });
 });

@@ -69,21 +69,26 @@ export class EventScripts {
     return this.deps.settings.holdRecordRetentionS * 1000;
   }
 
-  /** Runs a seat-moving script of an event and applies what it did on the way. */
-  async run(script: string, eventId: string, args: (string | number)[]): Promise<Reply> {
+  /**
+   * Runs a seat-moving script of an event and applies what it did on the way; not once
+   * `signal` (an attempt's, see AttemptIdentity) has aborted.
+   */
+  async run(script: string, eventId: string, args: (string | number)[], signal?: AbortSignal): Promise<Reply> {
+    signal?.throwIfAborted();
     const reply = await this.deps.scripts.run(script, this.deps.keys.eventKey(eventId), args);
     await this.deps.effects.apply(eventId, reply.effects);
     return reply;
   }
 
   /** A script whose reply is not the usual code-first shape (it moves no seats). */
-  raw(script: string, eventId: string, args: (string | number)[]): Promise<Flat> {
+  raw(script: string, eventId: string, args: (string | number)[], signal?: AbortSignal): Promise<Flat> {
+    signal?.throwIfAborted();
     return this.deps.scripts.raw(script, this.deps.keys.eventKey(eventId), args);
   }
 
   /** The event's snapshot, read after every past-due hold is given back (in batches). */
-  snapshot(eventId: string): Promise<Reply> {
-    return untilNoneDue(() => this.run('snapshot', eventId, [eventId, BULK_RECLAIM_BATCH, this.retentionMs]));
+  snapshot(eventId: string, signal?: AbortSignal): Promise<Reply> {
+    return untilNoneDue(() => this.run('snapshot', eventId, [eventId, BULK_RECLAIM_BATCH, this.retentionMs], signal));
   }
 
   /**

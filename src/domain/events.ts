@@ -35,20 +35,21 @@ export class Events {
     // Indexed first: an index entry without an event is harmless, an event missing from
     // the index would escape the reconciler.
     await client.sadd(keys.eventIndex(), eventId);
-    const reply = await this.eventScripts.raw('createEvent', eventId, [
+    const reply = await this.eventScripts.raw(
+      'createEvent',
       eventId,
-      input.name,
-      input.maxPerHold ?? '',
-      JSON.stringify(spec),
-    ]);
+      [eventId, input.name, input.maxPerHold ?? '', JSON.stringify(spec)],
+      attempt.signal,
+    );
     const replayed = reply[0] === ScriptCode.Replay;
     if (!replayed) metrics.eventsCreated.inc();
-    return { event: await this.get(eventId), replayed };
+    return { event: await this.get(eventId, attempt.signal), replayed };
   }
 
-  async get(eventId: string): Promise<EventView> {
+  /** `signal`: the creating attempt's, when the read ends a create */
+  async get(eventId: string, signal?: AbortSignal): Promise<EventView> {
     if (!isEventId(eventId)) throw notFound('event', eventId);
-    const reply = await this.eventScripts.snapshot(eventId);
+    const reply = await this.eventScripts.snapshot(eventId, signal);
     if (reply.code === ScriptCode.EventNotFound) throw notFound('event', eventId);
     return eventViewOf(eventId, reply);
   }

@@ -40,7 +40,7 @@ export class Holds {
         ? { id: `${input.eventId}.${attempt.id}`, eventId: input.eventId, localId: attempt.id }
         : newChildId(input.eventId);
     const paymentToken = attempt.token ?? newPaymentToken();
-    const take = () => this.take(input, holdId, paymentToken);
+    const take = () => this.take(input, holdId, paymentToken, attempt.signal);
     const limits = attempt.clientId !== undefined ? this.deps.clientLimits : undefined;
     if (!limits) return take();
     await limits.takeRequest(attempt.clientId!);
@@ -58,9 +58,9 @@ export class Holds {
     );
   }
 
-  private async take(input: NewHold, holdId: ChildId, paymentToken: string): Promise<CreatedHold> {
+  private async take(input: NewHold, holdId: ChildId, paymentToken: string, signal?: AbortSignal): Promise<CreatedHold> {
     const { metrics } = this.deps;
-    const reply = await this.takeSeats(input, holdId.localId, digestToken(paymentToken));
+    const reply = await this.takeSeats(input, holdId.localId, digestToken(paymentToken), signal);
     if (!accepted(reply)) {
       const reason = HOLD_REJECT_REASON[reply.code];
       if (reason) metrics.holdsRejected.inc(reason);
@@ -81,7 +81,7 @@ export class Holds {
     return { hold, paymentToken, replayed };
   }
 
-  private async takeSeats(input: NewHold, localId: string, tokenDigest: string): Promise<Reply> {
+  private async takeSeats(input: NewHold, localId: string, tokenDigest: string, signal?: AbortSignal): Promise<Reply> {
     const { settings } = this.deps;
     const [mode, spec] = encodeRequest(input.request);
     const admission = parseAdmissionToken(input.admissionToken);
@@ -99,13 +99,13 @@ export class Holds {
       admission.ticketLocalId,
       admission.digest,
     ];
-    let reply = await this.eventScripts.run('hold', input.eventId, args(false));
+    let reply = await this.eventScripts.run('hold', input.eventId, args(false), signal);
     if (reply.code === ScriptCode.NotEnoughSeats && num(reply.rest[1]) === 1) {
       // more_due: more past-due holds wait than one hold reclaims on its way. Give them all
       // back, then decide on what is there, so seats of expired holds never make a hold fail,
       // take less, or take worse seats.
-      await this.eventScripts.snapshot(input.eventId);
-      reply = await this.eventScripts.run('hold', input.eventId, args(true));
+      await this.eventScripts.snapshot(input.eventId, signal);
+      reply = await this.eventScripts.run('hold', input.eventId, args(true), signal);
     }
     return reply;
   }

@@ -9,15 +9,19 @@ import type { AttemptIdentity } from './model.js';
 // same key is another key, so an answer (and the token in it) never reaches anyone else.
 //
 // The first request writes a record before it does anything: in flight, with the ids the
-// operation will use (its AttemptIdentity), and takes a lease that lasts until its request's
-// deadline (by then it has answered). When it has a known answer (a success or a client
-// error), the answer replaces the record and is kept for the configured time (24 h by
-// default); a retry with the same key and request replays it. An answer that depends on the
-// moment (429, 503) or an unknown outcome (Redis stalled after doing the work) is not
-// stored, and the key is never freed: the record keeps the ids, the lease goes, and the
-// next retry runs the operation again with the SAME ids, on which the operations are
-// idempotent (they find what the first attempt did), so a retry never takes seats twice.
-// While a lease is held, a retry gets 409: the first may still be running.
+// operation will use (its AttemptIdentity), and takes a lease naming that attempt. While the
+// attempt runs, after its answer too (a 503 at the request's deadline does not stop the work),
+// it renews the lease; a retry meanwhile gets 409, so two attempts never run side by side
+// (they could decide differently, and the last to answer would win). Should a renewal fail
+// (Redis slow or gone), the attempt starts no further command: the lease outlives whatever
+// it has in flight, whatever a retry then finds is done. When it has a known answer (a
+// success or a client error), the answer replaces the record, if the lease is still its own,
+// and is kept for the configured time (24 h by default); a retry with the same key and
+// request replays it. An answer that depends on the moment (429, 503) or an unknown outcome
+// (Redis stalled after doing the work) is not stored, and the key is never freed: the record
+// keeps the ids, the lease goes, and the next retry runs the operation again with the SAME
+// ids, on which the operations are idempotent (they find what the first attempt did), so a
+// retry never takes seats twice.
 
 export interface StoredResponse {
   status: number;
@@ -37,9 +41,60 @@ interface Done extends StoredResponse {
   fingerprint: string;
 }
 
+/** An attempt's hold on its key: `owner` is its lease's value. */
+export interface Lease {
+  key: string;
+  owner: string;
+}
+
 export type Claim =
-  | { kind: 'claimed'; attempt: AttemptIdentity }
+  | { kind: 'claimed'; attempt: AttemptIdentity; lease: Lease }
   | { kind: 'replay'; response: StoredResponse };
+
+/**
+ * How long a lease lasts and how often a running attempt renews it. A renewal answers within
+ * one command timeout, or the attempt stops starting commands; one it started just before
+ * ends (or times out) within another: the lease covers both, and the wait before the renewal.
+ */
+export function leaseTimesFor(commandTimeoutMs: number): { leaseMs: number; renewEveryMs: number } {
+  const renewEveryMs = 250;
+  return { renewEveryMs, leaseMs: renewEveryMs + 3 * commandTimeoutMs + 250 };
+}
+
+// One key each (the record and the lease share a slot), so fine on a Cluster.
+/** Extends the lease only while it is still this attempt's. */
+const RENEW_LEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0`;
+
+/**
+ * Stores the answer unless another attempt holds the key or has stored its own (then that
+ * one stands), and ends the lease if it is this attempt's.
+ */
+const COMPLETE = `
+local lease = redis.call('GET', KEYS[2])
+if lease and lease ~= ARGV[1] then
+  return 0
+end
+local record = redis.call('GET', KEYS[1])
+if record and cjson.decode(record).state == 'done' then
+  redis.call('DEL', KEYS[2])
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+if lease then
+  redis.call('DEL', KEYS[2])
+end
+return 1`;
+
+/** Ends the lease only if it is still this attempt's. */
+const RELEASE_LEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`;
 
 const MAX_KEY_LENGTH = 255;
 /**
@@ -53,11 +108,17 @@ export function fingerprintOf(request: unknown): string {
 }
 
 export class IdempotencyStore {
+  private readonly leaseMs: number;
+  private readonly renewEveryMs: number;
+
   constructor(
     private readonly client: RedisClient,
     private readonly keys: KeySpace,
     private readonly retentionS: number,
-  ) {}
+    commandTimeoutMs: number,
+  ) {
+    ({ leaseMs: this.leaseMs, renewEveryMs: this.renewEveryMs } = leaseTimesFor(commandTimeoutMs));
+  }
 
   static validateKey(key: string): void {
     if (key.length === 0 || key.length > MAX_KEY_LENGTH || !/^[\x21-\x7e]+$/.test(key)) {
@@ -69,30 +130,32 @@ export class IdempotencyStore {
   }
 
   /**
-   * Claims `key` of `clientId` for a request that may run until `deadlineMs`: a fresh
-   * claim, a takeover of a claim whose attempt ended without a stored answer (same ids, with
-   * `retry`), or the stored answer to replay. 422 for another request under the key, 409
-   * while another attempt holds the lease.
+   * Claims `key` of `clientId`: a fresh claim, a takeover of a claim whose attempt ended
+   * without a stored answer (same ids, with `retry`), or the stored answer to replay. 422 for
+   * another request under the key, 409 while another attempt holds the lease.
    */
-  async claim(scope: string, clientId: string, key: string, fingerprint: string, deadlineMs: number): Promise<Claim> {
-    const { record: recordKey, lease } = this.keysFor(scope, clientId, key);
+  async claim(scope: string, clientId: string, key: string, fingerprint: string): Promise<Claim> {
+    const { record: recordKey, lease: leaseKey } = this.keysFor(scope, clientId, key);
+    const lease: Lease = { key: leaseKey, owner: randomUUID() };
     const fresh: InFlight = { state: 'in-flight', fingerprint, attempt: { id: randomUUID(), token: randomUUID() } };
+    // One round trip, the record read with it: a retry learns where it stands at once.
     const replies = await this.client
       .pipeline()
-      .set(lease, '1', 'PX', Math.max(1, deadlineMs - Date.now()), 'NX')
+      .set(leaseKey, lease.owner, 'PX', this.leaseMs, 'NX')
       // Kept as long as an answer would be: an unknown outcome must never free the key.
       .set(recordKey, JSON.stringify(fresh), 'EX', this.retentionS, 'NX')
+      .get(recordKey)
       .exec();
-    const [leased, created] = (replies ?? []).map(([error, reply]) => {
+    const [leaseReply, createReply, existing] = (replies ?? []).map(([error, reply]) => {
       if (error) throw error;
-      return reply === 'OK';
+      return reply as string | null;
     });
-    if (leased && created) return { kind: 'claimed', attempt: { clientId, ...fresh.attempt } };
+    const leased = leaseReply === 'OK';
+    if (leased && createReply === 'OK') return { kind: 'claimed', attempt: { clientId, ...fresh.attempt }, lease };
 
-    const existing = await this.client.get(recordKey);
-    const stored = existing === null ? null : (JSON.parse(existing) as InFlight | Done);
+    const stored = existing === null || existing === undefined ? null : (JSON.parse(existing) as InFlight | Done);
     if (stored?.state === 'done' || (stored && stored.fingerprint !== fingerprint) || !leased) {
-      if (leased) await this.client.del(lease);
+      if (leased) await this.releaseLease(lease);
       if (stored && stored.fingerprint !== fingerprint) {
         throw new DomainError('idempotency-mismatch', {
           detail: 'This Idempotency-Key was already used with a different request body',
@@ -109,30 +172,62 @@ export class IdempotencyStore {
     if (stored === null) {
       // The record expired between our commands: a fresh start.
       await this.client.set(recordKey, JSON.stringify(fresh), 'EX', this.retentionS);
-      return { kind: 'claimed', attempt: { clientId, ...fresh.attempt } };
+      return { kind: 'claimed', attempt: { clientId, ...fresh.attempt }, lease };
     }
     // An earlier attempt ended without an answer we know: run again, with its ids.
-    return { kind: 'claimed', attempt: { clientId, ...stored.attempt, retry: true } };
+    return { kind: 'claimed', attempt: { clientId, ...stored.attempt, retry: true }, lease };
   }
 
-  /** Stores the answer for replay and ends the attempt. */
-  async complete(scope: string, clientId: string, key: string, fingerprint: string, response: StoredResponse) {
-    const { record: recordKey, lease } = this.keysFor(scope, clientId, key);
+  /**
+   * Runs an attempt, renewing its lease until it ends. `work` gets a signal that aborts (with
+   * a 503) once the lease cannot be renewed: from then on the attempt starts no command.
+   */
+  async whileLeased<T>(lease: Lease, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    const lost = () =>
+      controller.abort(
+        new DomainError('redis-unavailable', { detail: 'Redis did not answer in time', retryAfterS: 1 }),
+      );
+    let ended = false;
+    let timer: NodeJS.Timeout | undefined;
+    const renew = async () => {
+      try {
+        const renewed = await this.client.eval(RENEW_LEASE, 1, lease.key, lease.owner, this.leaseMs);
+        if (Number(renewed) !== 1) return lost();
+      } catch {
+        return lost();
+      }
+      if (!ended) timer = setTimeout(renew, this.renewEveryMs).unref();
+    };
+    timer = setTimeout(renew, this.renewEveryMs).unref();
+    try {
+      return await work(controller.signal);
+    } finally {
+      ended = true;
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Stores the answer for replay and ends the attempt. Nothing is stored when another
+   * attempt holds the key (this one lost its lease) or stored an answer already.
+   */
+  async complete(scope: string, clientId: string, key: string, fingerprint: string, response: StoredResponse, lease: Lease) {
+    const { record: recordKey } = this.keysFor(scope, clientId, key);
     const record: Done = { state: 'done', fingerprint, ...response };
-    const replies = await this.client
-      .pipeline()
-      .set(recordKey, JSON.stringify(record), 'EX', this.retentionS)
-      .del(lease)
-      .exec();
-    for (const [error] of replies ?? []) if (error) throw error;
+    await this.client.eval(COMPLETE, 2, recordKey, lease.key, lease.owner, JSON.stringify(record), this.retentionS);
   }
 
   /**
    * Ends the attempt without storing an answer (429, 503, an unknown outcome): the key stays
    * claimed with its ids, and the next retry runs with them at once.
    */
-  async release(scope: string, clientId: string, key: string): Promise<void> {
-    await this.client.del(this.keysFor(scope, clientId, key).lease);
+  async release(lease: Lease): Promise<void> {
+    await this.releaseLease(lease);
+  }
+
+  private async releaseLease(lease: Lease): Promise<void> {
+    await this.client.eval(RELEASE_LEASE, 1, lease.key, lease.owner);
   }
 
   /** The record and the lease, in one Cluster slot (one pipeline). */

@@ -90,6 +90,11 @@ export interface AttemptIdentity {
   token?: string;
   /** an earlier attempt with these ids ended without a known answer: it may have done the work */
   retry?: boolean;
+  /**
+   * aborts once this attempt lost its Idempotency-Key's lease: it starts no further command
+   * (a retry may run), and ends with the signal's reason
+   */
+  signal?: AbortSignal;
 }
 
 export interface HoldView {

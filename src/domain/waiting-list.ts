@@ -43,12 +43,12 @@ export class WaitingList {
       admission.digest,
       afterFullReclaim ? '1' : '0',
     ];
-    let reply = await this.eventScripts.run('joinWaitlist', input.eventId, args(false));
+    let reply = await this.eventScripts.run('joinWaitlist', input.eventId, args(false), attempt.signal);
     if (reply.code === ScriptCode.NotEnoughSeats && Number(reply.rest[1]) === 1) {
       // More past-due holds than one batch: give them all back first, so the join decides
       // (offered or waiting) on the seats there really are.
-      await this.eventScripts.snapshot(input.eventId);
-      reply = await this.eventScripts.run('joinWaitlist', input.eventId, args(true));
+      await this.eventScripts.snapshot(input.eventId, attempt.signal);
+      reply = await this.eventScripts.run('joinWaitlist', input.eventId, args(true), attempt.signal);
     }
     if (reply.code === ScriptCode.IdTaken) throw new Error(`entry id ${entryId.id} is taken by another attempt`);
     if (!accepted(reply)) {
@@ -61,19 +61,20 @@ export class WaitingList {
     }
     const replayed = reply.code === ScriptCode.Replay;
     if (!replayed) this.deps.metrics.waitlistEntries.inc();
-    return { entry: await this.get(entryId.id), entryToken, replayed };
+    return { entry: await this.get(entryId.id, attempt.signal), entryToken, replayed };
   }
 
-  async get(entryId: string): Promise<WaitlistEntryView> {
+  /** `signal`: the joining attempt's, when the read ends a join */
+  async get(entryId: string, signal?: AbortSignal): Promise<WaitlistEntryView> {
     const id = parseChildId(entryId);
     if (!id) throw notFound('waiting-list entry', entryId);
     const { settings } = this.deps;
     const read = () =>
-      this.eventScripts.run('readEntry', id.eventId, [id.localId, id.eventId, settings.reclaimBatch, this.eventScripts.retentionMs]);
+      this.eventScripts.run('readEntry', id.eventId, [id.localId, id.eventId, settings.reclaimBatch, this.eventScripts.retentionMs], signal);
     let reply = await read();
     if (Number(reply.rest[5]) === 1) {
       // More past-due holds than one batch: all of them back first, so the entry reads as served.
-      await this.eventScripts.snapshot(id.eventId);
+      await this.eventScripts.snapshot(id.eventId, signal);
       reply = await read();
     }
     const [nowMs, position, holdCounted, holdStatus, holdExpiresAt, , ...fields] = reply.rest;

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import { DomainError } from '../domain/errors.js';
 import { fingerprintOf, IdempotencyStore, isMomentary, type StoredResponse } from '../domain/idempotency.js';
 import type { AttemptIdentity } from '../domain/model.js';
-import { answeredAtDeadline, requestDeadlineOf } from './deadline.js';
+import { answeredAtDeadline } from './deadline.js';
 import { problemBody } from './problem.js';
 
 // Wraps a POST handler so that an `Idempotency-Key` makes it safe to retry, per client: the
@@ -11,7 +11,8 @@ import { problemBody } from './problem.js';
 // again with the first attempt's ids (`attempt`), and the operation finds what it did.
 //
 // `handle` gets the attempt to pass to the domain: who asks, and with a key, the ids
-// (`id`, `token`) the operation must use; without a key only `clientId`.
+// (`id`, `token`) the operation must use and the `signal` that stops it once it lost the
+// key's lease; without a key only `clientId`.
 
 export async function respondIdempotently(
   store: IdempotencyStore,
@@ -27,27 +28,31 @@ export async function respondIdempotently(
 
   IdempotencyStore.validateKey(key);
   const fingerprint = fingerprintOf(request);
-  const claim = await store.claim(scope, clientId, key, fingerprint, requestDeadlineOf(res));
+  const claim = await store.claim(scope, clientId, key, fingerprint);
   if (claim.kind === 'replay') {
     res.set('Idempotent-Replayed', 'true');
     return send(res, claim.response);
   }
 
-  let response: StoredResponse;
-  try {
-    response = await handle(claim.attempt);
-  } catch (error) {
-    // A client error is the request's answer; anything else leaves the key claimed with its
-    // ids (the outcome is not known) and lets the retry run with them at once.
-    if (error instanceof DomainError && !isMomentary(error.status)) {
-      await store.complete(scope, clientId, key, fingerprint, problemResponse(error));
-    } else {
-      void store.release(scope, clientId, key).catch(() => undefined);
+  // The lease is renewed until the answer is stored or the attempt ends without one.
+  const response = await store.whileLeased(claim.lease, async (signal) => {
+    let response: StoredResponse;
+    try {
+      response = await handle({ ...claim.attempt, signal });
+    } catch (error) {
+      // A client error is the request's answer; anything else leaves the key claimed with its
+      // ids (the outcome is not known) and lets the retry run with them at once.
+      if (error instanceof DomainError && !isMomentary(error.status)) {
+        await store.complete(scope, clientId, key, fingerprint, problemResponse(error), claim.lease);
+      } else {
+        void store.release(claim.lease).catch(() => undefined);
+      }
+      throw error;
     }
-    throw error;
-  }
-  if (isMomentary(response.status)) void store.release(scope, clientId, key).catch(() => undefined);
-  else await store.complete(scope, clientId, key, fingerprint, response);
+    if (isMomentary(response.status)) void store.release(claim.lease).catch(() => undefined);
+    else await store.complete(scope, clientId, key, fingerprint, response, claim.lease);
+    return response;
+  });
   send(res, response);
 }
 

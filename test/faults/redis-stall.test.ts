@@ -154,6 +154,52 @@ describe('Redis stalls after doing the work (replies held back)', function () {
     });
   });
 
+  describe('an Idempotency-Key attempt that goes on past its deadline', () => {
+    let app: TestService;
+    // Nothing expires holds but the requests themselves; replies slow but never timed out.
+    before(async () => (app = await serviceBehindProxy({ EXPIRY_WORKER: 'off', RECONCILE_INTERVAL_MS: '0', REDIS_COMMAND_TIMEOUT_MS: '2000' })));
+    after(() => app.stop());
+
+    it('keeps its key while it runs: a retry gets 409 until it ends, then its answer; one hold', async () => {
+      // More past-due holds than a hold reclaims on its way (200), the oldest of another
+      // category: the hold finds no seats, gives every past-due hold back, and asks again.
+      const created = await app.api.post('/events', {
+        name: 'Long hold',
+        categories: [{ category_id: 'a', capacity: 210 }, { category_id: 'b', capacity: 2 }],
+      });
+      const eventId = created.body.event_id as string;
+      for (let i = 0; i < 205; i++) expect((await app.api.post('/holds', { event_id: eventId, category_id: 'a', qty: 1, ttl: 1 })).status).to.equal(201);
+      const last = await app.api.post('/holds', { event_id: eventId, category_id: 'b', qty: 2, ttl: 1 });
+      expect(last.status).to.equal(201);
+      await eventually(async () => expect((await app.api.get(`/holds/${last.body.hold_id}`)).body.status).to.equal('expired'), { timeoutMs: 10_000 });
+
+      const key = { headers: { 'Idempotency-Key': randomUUID() } };
+      const body = { event_id: eventId, category_id: 'b', qty: 2 };
+      // Every reply 400 ms late: the hold's commands (claim, hold, reclaim, hold, answer)
+      // outlast the request's deadline, and go on after its 503.
+      proxy.delayReplies(400);
+      let first: ApiResponse;
+      let retry: ApiResponse;
+      try {
+        first = await app.api.post('/holds', body, key);
+        retry = await app.api.post('/holds', body, key);
+      } finally {
+        proxy.delayReplies(0);
+      }
+      expect(first.status, JSON.stringify(first.body)).to.equal(503);
+      expect(retry.status, `the first attempt still runs: ${JSON.stringify(retry.body)}`).to.equal(409);
+      expect(retry.headers.get('retry-after')).to.equal('1');
+      expect(retry.body.type).to.match(/idempotency-in-flight$/);
+
+      await proxy.drained();
+      const settled = await retryUntilSettled(() => app.api.post('/holds', body, key));
+      expect(settled.status, JSON.stringify(settled.body)).to.equal(201);
+      expect(settled.headers.get('idempotent-replayed'), "the first attempt's answer").to.equal('true');
+      expect(await activeHolds(app.prefix, eventId)).to.equal(1);
+      expect(await assertInvariants(app.api, redisUrl, app.prefix, eventId)).to.include({ held: 2, available: 210 });
+    });
+  });
+
   describe('MAX_ACTIVE_HOLDS_PER_CLIENT and the hold agree whatever fails', () => {
     let app: TestService;
     before(async () => (app = await serviceBehindProxy({ MAX_ACTIVE_HOLDS_PER_CLIENT: '2', CLIENT_ID_HEADER: API_KEY })));
