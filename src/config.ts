@@ -118,6 +118,8 @@ const envSchema = z
      * entries no local write told it of (another instance's, a lost reply); 0 turns it off
      */
     WEBHOOK_SCAN_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
+    /** `off`: this instance sends no webhook batches (it still adds the jobs its writes call for) */
+    WEBHOOK_WORKER: z.enum(['on', 'off']).default('on'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     /** one log line per request (info; warn for 5xx); false keeps only the service's own lines */
     LOG_REQUESTS: z

@@ -179,8 +179,11 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
       retryMaxDelayS: config.WEBHOOK_RETRY_MAX_DELAY_S,
       giveUpS: config.WEBHOOK_GIVE_UP_S,
       scanIntervalMs: config.WEBHOOK_SCAN_INTERVAL_MS,
+      worker: config.WEBHOOK_WORKER === 'on',
     },
     onError: (error) => logger.warn({ err: String(error) }, 'webhook delivery'),
+    onRunFailed: (error, pair) =>
+      logger.warn({ ...pair, err: error.message }, 'webhook delivery run failed; it runs again from the state in Redis'),
   });
   effects.onLogWritten((eventId) => webhookJobs.queue.noteLogWritten(eventId));
   const webhooks = new Webhooks(

@@ -84,6 +84,7 @@ describe('configuration from the environment', () => {
     ['WEBHOOK_RETRY_MAX_DELAY_S', { WEBHOOK_RETRY_MAX_DELAY_S: '-5' }],
     ['WEBHOOK_GIVE_UP_S', { WEBHOOK_GIVE_UP_S: '1.5' }],
     ['WEBHOOK_SCAN_INTERVAL_MS', { WEBHOOK_SCAN_INTERVAL_MS: '-1' }],
+    ['WEBHOOK_WORKER', { WEBHOOK_WORKER: 'maybe' }],
   ];
   for (const [variable, env] of badValues) {
     it(`refuses a bad ${variable} (${JSON.stringify(env)}) with a message naming it`, () => {

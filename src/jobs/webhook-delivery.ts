@@ -41,6 +41,8 @@ export interface DeliveryOptions {
   /** an entry as the log shows it */
   renderEntry(entry: AuditEntry): unknown;
   onError(error: unknown): void;
+  /** a run ended on an error (Redis trouble): it is tried again, its state as Redis has it */
+  onRunFailed(error: Error, pair: DeliveryJobData): void;
 }
 
 type RunStep = { kind: 'sent' | 'again' | 'idle' | 'stop' } | { kind: 'wait'; ms: number };
@@ -123,6 +125,9 @@ export function startDeliveryWorker(options: DeliveryOptions): { worker: Worker<
       .catch(options.onError);
   };
   worker.on('completed', lookAgain);
-  worker.on('failed', lookAgain);
+  worker.on('failed', (job, error) => {
+    if (job) options.onRunFailed(error, job.data);
+    lookAgain(job);
+  });
   return { worker, close: () => worker.close() };
 }

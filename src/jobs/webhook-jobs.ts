@@ -33,8 +33,11 @@ export interface WebhookJobsOptions {
     retryMaxDelayS: number;
     giveUpS: number;
     scanIntervalMs: number;
+    /** false: no worker here (other instances send) */
+    worker: boolean;
   };
   onError(error: unknown): void;
+  onRunFailed(error: Error, pair: { webhookId: string; eventId: string }): void;
 }
 
 export interface WebhookJobs {
@@ -57,19 +60,22 @@ export async function startWebhookJobs(options: WebhookJobsOptions): Promise<Web
   const queue = new WebhookQueue(options.client, options.keys.queuePrefix(), options.store, options.onError);
   await queue.start();
   const sender = new WebhookSender({ timeoutMs: settings.timeoutMs, allowPrivateTargets: settings.allowPrivateTargets });
-  const delivery = startDeliveryWorker({
-    connection: options.workerConnection,
-    prefix: options.keys.queuePrefix(),
-    store: options.store,
-    auditLog: options.auditLog,
-    queue,
-    sender,
-    metrics: options.metrics,
-    retry: retryPolicyOf(settings),
-    concurrency: DELIVERY_CONCURRENCY,
-    renderEntry: options.renderEntry,
-    onError: options.onError,
-  });
+  const delivery = settings.worker
+    ? startDeliveryWorker({
+        connection: options.workerConnection,
+        prefix: options.keys.queuePrefix(),
+        store: options.store,
+        auditLog: options.auditLog,
+        queue,
+        sender,
+        metrics: options.metrics,
+        retry: retryPolicyOf(settings),
+        concurrency: DELIVERY_CONCURRENCY,
+        renderEntry: options.renderEntry,
+        onError: options.onError,
+        onRunFailed: options.onRunFailed,
+      })
+    : null;
   const scan =
     settings.scanIntervalMs > 0
       ? startWebhookScan({
@@ -87,7 +93,7 @@ export async function startWebhookJobs(options: WebhookJobsOptions): Promise<Web
     scan,
     async stop() {
       await scan?.stop();
-      await delivery.close();
+      await delivery?.close();
       await queue.close();
       sender.close();
     },

@@ -1,14 +1,12 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { parseChildId } from '../../src/domain/ids.js';
 import { EXPIRY_QUEUE_NAME } from '../../src/jobs/expiry-queue.js';
 import { KeySpace } from '../../src/redis/keys.js';
-import { Api } from '../helpers/api.js';
+import type { Api } from '../helpers/api.js';
 import { eventually } from '../helpers/eventually.js';
+import { killAllInstances, startInstance } from '../helpers/instances.js';
 import { assertInvariants } from '../helpers/invariants.js';
 import { sharedRedis } from '../helpers/redis.js';
 import { randomPrefix } from '../helpers/service.js';
@@ -19,50 +17,9 @@ import { randomPrefix } from '../helpers/service.js';
 // there, through its reconciler when the jobs were lost too. Real processes (`npm start`'s
 // entry point), so nothing is shared in memory.
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The contract allows 1 s after expires_at; a busy two-core machine gets more. */
 const EXPIRY_MARGIN_MS = 3_000;
 const RECONCILE_INTERVAL_MS = 500;
-
-interface Instance {
-  child: ChildProcess;
-  api: Api;
-  lines: string[];
-  exited: Promise<void>;
-}
-
-async function startInstance(env: Record<string, string>): Promise<Instance> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line));
-  createInterface({ input: child.stderr! }).on('line', (line) => lines.push(line));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const instance = { child, lines, exited, api: undefined as unknown as Api };
-  running.push(instance);
-  const listening = (await eventually(
-    () => {
-      if (child.exitCode !== null) throw new Error(`instance exited with ${child.exitCode}:\n${lines.join('\n')}`);
-      const line = lines.find((candidate) => candidate.includes('listening on port'));
-      return line ? (JSON.parse(line) as { port: number }) : false;
-    },
-    { timeoutMs: 30_000, intervalMs: 25 },
-  )) as { port: number };
-  instance.api = new Api(`http://127.0.0.1:${listening.port}`);
-  return instance;
-}
-
-const running: Instance[] = [];
-
-async function killAll() {
-  for (const instance of running.splice(0)) {
-    if (instance.child.exitCode === null && instance.child.signalCode === null) instance.child.kill('SIGKILL');
-    await instance.exited;
-  }
-}
 
 describe('an instance crashes with active holds (two processes, one Redis)', function () {
   this.timeout(60_000);
@@ -78,7 +35,7 @@ describe('an instance crashes with active holds (two processes, one Redis)', fun
   afterEach(async () => {
     await queue?.close();
     queue = undefined;
-    await killAll();
+    await killAllInstances();
   });
   after(() => redis.disconnect());
 
