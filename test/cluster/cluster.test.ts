@@ -7,7 +7,7 @@ import { waitUntilReady } from '../../src/redis/client.js';
 import { slotOfTag } from '../../src/redis/key-slot.js';
 import { KeySpace } from '../../src/redis/keys.js';
 import type { Api, ApiResponse } from '../helpers/api.js';
-import { assertClusterInvariants, scanNode } from '../helpers/cluster-invariants.js';
+import { assertInvariants, scanNode } from '../helpers/invariants.js';
 import { eventually } from '../helpers/eventually.js';
 import { sharedRedis } from '../helpers/redis.js';
 import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js';
@@ -263,7 +263,7 @@ function scaleOutSuite(backend: Backend) {
           expect(event, 'held == seats granted').to.include({ held: seats, booked: 0, available: SEATS_PER_EVENT - seats });
           // seats only went down, so no refused request asked for seats that are left now
           expect(event.available, 'no refusal while enough seats were there').to.be.below(smallestRefused.get(eventId)!);
-          await assertClusterInvariants(api(1), redis, prefix, eventId);
+          await assertInvariants(api(1), eventId, { redis, prefix });
         }
         for (let instance = 0; instance < 3; instance++) {
           expect(granted.filter((hold) => hold.instance === instance).length, `instance ${instance} granted holds`).to.be.greaterThan(0);
@@ -296,7 +296,7 @@ function scaleOutSuite(backend: Backend) {
           const ofEvent = granted.filter((hold) => hold.eventId === eventId);
           const bookedQty = sum(ofEvent.filter((hold) => booked.has(hold.holdId)).map((hold) => hold.qty));
           const heldQty = sum(ofEvent.filter((hold) => !booked.has(hold.holdId)).map((hold) => hold.qty));
-          const report = await assertClusterInvariants(api(2), redis, prefix, eventId);
+          const report = await assertInvariants(api(2), eventId, { redis, prefix });
           expect(report, 'counts after booking').to.include({ booked: bookedQty, held: heldQty });
           expect(new Set(report.bookedHolds)).to.deep.equal(
             new Set(ofEvent.filter((hold) => booked.has(hold.holdId)).map((hold) => hold.holdId)),
@@ -420,7 +420,7 @@ function scaleOutSuite(backend: Backend) {
       for (const [i, eventId] of events.entries()) {
         const event = (await api(i).get(`/events/${eventId}`)).body;
         expect(event, 'seats back').to.include({ total: 10, available: 10, held: 0, booked: 0 });
-        await assertClusterInvariants(api(i + 1), redis, prefix, eventId);
+        await assertInvariants(api(i + 1), eventId, { redis, prefix });
       }
       const late = await api(2).post('/book', { hold_id: holds[0]!.holdId, payment_token: holds[0]!.token });
       expect(late.status).to.equal(410);

@@ -60,7 +60,7 @@ describe('races', () => {
       expect(event.available).to.equal(50 - grantedSeats);
       // seats only ever went down, so whoever lost saw at least as many as are left now
       expect(event.available, 'no loser was refused seats that were there').to.be.below(Math.min(...loserQty));
-      await assertInvariants(app.api, redisUrl, app.prefix, eventId);
+      await assertInvariants(app.api, eventId, { redis: redisUrl, prefix: app.prefix });
     });
 
     it('(b) 100 parallel bookings of one hold: one 201, 99 × 200, one booking id; wrong tokens all 403', async () => {
@@ -96,7 +96,7 @@ describe('races', () => {
       expect(await metric(app.api, 'boxoffice_bookings_total')).to.equal(bookingsBefore + 1);
       expect(await metric(app.api, 'boxoffice_booking_replays_total')).to.equal(replaysBefore + 99);
       expect((await app.api.get(`/events/${eventId}`)).body).to.include({ available: 6, held: 0, booked: 4 });
-      const report = await assertInvariants(app.api, redisUrl, app.prefix, eventId);
+      const report = await assertInvariants(app.api, eventId, { redis: redisUrl, prefix: app.prefix });
       expect(report.bookings).to.equal(1);
     });
   });
@@ -167,7 +167,7 @@ describe('races', () => {
         if (losers.length > 0) expect(event.available).to.be.below(Math.min(...losers.map(({ qty }) => qty)));
       }
       for (let i = 0; i < 3; i++) {
-        const report = await assertInvariants(api(i), redisUrl, prefix, eventId);
+        const report = await assertInvariants(api(i), eventId, { redis: redisUrl, prefix });
         expect(report.bookings).to.equal(granted.length);
       }
     });
@@ -272,7 +272,7 @@ describe('races', () => {
       const bookedSeats = sum(bookedHolds.map((outcome) => outcome.qty));
       expect(bookedSeats).to.be.at.most(TOTAL);
 
-      const atEnd = await assertInvariants(api(0), redisUrl, prefix, eventId);
+      const atEnd = await assertInvariants(api(0), eventId, { redis: redisUrl, prefix });
       expect(atEnd.booked, 'every 2xx booking counted, none lost').to.equal(bookedSeats);
       expect(atEnd.bookings).to.equal(bookedHolds.length);
 
@@ -293,7 +293,7 @@ describe('races', () => {
         { timeoutMs: Math.max(...outcomes.map((outcome) => outcome.expiresAtMs)) - Date.now() + 8_000, intervalMs: 100 },
       );
       for (let i = 0; i < 3; i++) {
-        const afterAll = await assertInvariants(api(i), redisUrl, prefix, eventId);
+        const afterAll = await assertInvariants(api(i), eventId, { redis: redisUrl, prefix });
         expect(afterAll).to.include({ held: 0, booked: bookedSeats, available: TOTAL - bookedSeats });
       }
       // what clients see agrees with the records

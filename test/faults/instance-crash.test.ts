@@ -125,7 +125,7 @@ describe('an instance crashes with active holds (two processes, one Redis)', fun
     expect(await expiredCounter(b.api), "B's boxoffice_holds_expired_total").to.equal(holds.length);
     for (const hold of holds) expect((await b.api.get(`/holds/${hold.holdId}`)).body.status).to.equal('expired');
     expect((await b.api.get(`/events/${eventId}`)).body).to.include({ total: 20, available: 20, held: 0, booked: 0 });
-    await assertInvariants(b.api, redisUrl, prefix, eventId);
+    await assertInvariants(b.api, eventId, { redis: redisUrl, prefix });
   });
 
   it("jobs lost and A killed: B's reconciler expires the holds within its interval plus margin", async () => {
@@ -151,6 +151,6 @@ describe('an instance crashes with active holds (two processes, one Redis)', fun
     expect(await expiredCounter(b.api), "B's boxoffice_holds_expired_total").to.equal(holds.length);
     for (const hold of holds) expect((await b.api.get(`/holds/${hold.holdId}`)).body.status).to.equal('expired');
     expect((await b.api.get(`/events/${eventId}`)).body).to.include({ total: 20, available: 20, held: 0, booked: 0 });
-    await assertInvariants(b.api, redisUrl, prefix, eventId);
+    await assertInvariants(b.api, eventId, { redis: redisUrl, prefix });
   });
 });

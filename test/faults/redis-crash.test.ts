@@ -190,7 +190,7 @@ describe('Redis crashes and pauses under load', function () {
       if (!intact) lost++;
     }
 
-    const report = await assertInvariants(app.api, redis!.url, app.prefix, eventId);
+    const report = await assertInvariants(app.api, eventId, { redis: redis!.url, prefix: app.prefix });
     const bookedQty = [...load.bookings.values()].reduce((sum, booking) => sum + booking.qty, 0);
     return { replays, lost, report, bookedQty };
   }

@@ -97,7 +97,7 @@ describe('Redis stalls after doing the work (replies held back)', function () {
       expect(retry.status, JSON.stringify(retry.body)).to.equal(201);
       expect(retry.body.qty).to.equal(4);
       expect(await activeHolds(app.prefix, eventId), 'no second hold').to.equal(1);
-      const report = await assertInvariants(app.api, redisUrl, app.prefix, eventId);
+      const report = await assertInvariants(app.api, eventId, { redis: redisUrl, prefix: app.prefix });
       expect(report).to.include({ available: 6, held: 4 });
 
       // Later retries replay the same answer, and its token is the hold's.
@@ -106,7 +106,7 @@ describe('Redis stalls after doing the work (replies held back)', function () {
       expect(again.body).to.deep.equal(retry.body);
       const booked = await app.api.post('/book', { hold_id: retry.body.hold_id, payment_token: retry.body.payment_token });
       expect(booked.status, JSON.stringify(booked.body)).to.equal(201);
-      expect(await assertInvariants(app.api, redisUrl, app.prefix, eventId)).to.include({ available: 6, booked: 4 });
+      expect(await assertInvariants(app.api, eventId, { redis: redisUrl, prefix: app.prefix })).to.include({ available: 6, booked: 4 });
     });
 
     it('a retry while the first attempt is still running (Redis slow, under the timeout) gets 409; one hold', async () => {
@@ -301,7 +301,7 @@ describe('Redis stalls after doing the work (replies held back)', function () {
       const retry = await retryUntilSettled(() => app.api.post('/holds', body, key));
       expect(retry.status, JSON.stringify(retry.body)).to.equal(201);
       expect(await activeHolds(app.prefix, eventId)).to.equal(1);
-      expect(await assertInvariants(app.api, redisUrl, app.prefix, eventId)).to.include({ held: 3 });
+      expect(await assertInvariants(app.api, eventId, { redis: redisUrl, prefix: app.prefix })).to.include({ held: 3 });
     });
   });
 });

@@ -249,7 +249,7 @@ describe('graceful shutdown (child processes, SIGTERM)', function () {
     const checker = await startTestService({ REDIS_URL: redisUrl, KEY_PREFIX: prefix, RECONCILE_INTERVAL_MS: '0', EXPIRY_WORKER: 'off' });
     try {
       expect((await checker.api.get(`/holds/${slowAnswer.body.hold_id}`)).body.status).to.equal('active');
-      await assertInvariants(checker.api, redisUrl, prefix, eventId);
+      await assertInvariants(checker.api, eventId, { redis: redisUrl, prefix });
     } finally {
       await checker.stop();
     }
@@ -332,7 +332,7 @@ describe('graceful shutdown (child processes, SIGTERM)', function () {
       expect(read.status).to.equal(200);
       expect(read.body.hold_id).to.equal(booking.holdId);
     }
-    const report = await assertInvariants(b.api, redisUrl, prefix, eventId);
+    const report = await assertInvariants(b.api, eventId, { redis: redisUrl, prefix });
     expect(report.bookings, 'one booking per client-seen booking').to.equal(new Set(bookings.map((x) => x.bookingId)).size);
   });
 

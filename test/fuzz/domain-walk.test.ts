@@ -19,7 +19,7 @@ function rng(seed: number) {
   };
 }
 
-describe('review: randomised walk over the version-2 domain', function () {
+describe('randomised walk over the domain (events, holds, bookings, waiting list, log)', function () {
   this.timeout(600_000);
   let app: TestService;
   let bo: DomainOperations;

@@ -346,6 +346,6 @@ describe('HTTP fuzzing (fast-check): bad input never gets a 5xx and never change
       { numRuns: RUNS.raw },
     );
     await expectReferenceUnchanged();
-    await assertInvariants(app.api, redisUrl, app.prefix, ref.eventId);
+    await assertInvariants(app.api, ref.eventId, { redis: redisUrl, prefix: app.prefix });
   });
 });

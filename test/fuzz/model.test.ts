@@ -240,7 +240,7 @@ describe('model-based: hold / book / release / expire sequences against an in-me
       expect(read.body.status, `GET /holds/${hold.holdId}`).to.equal(hold.state);
       if (hold.bookingId) expect(read.body.booking_id).to.equal(hold.bookingId);
     }
-    await assertInvariants(r.app.api, r.redisUrl, r.app.prefix, r.eventId);
+    await assertInvariants(r.app.api, r.eventId, { redis: r.redisUrl, prefix: r.app.prefix });
     steps++;
   }
 

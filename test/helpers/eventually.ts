@@ -1,4 +1,5 @@
-// Polls until a condition holds, instead of sleeping a fixed time and hoping.
+// Waiting: poll until a condition holds (instead of sleeping a fixed time and hoping), or
+// until a known time has passed.
 
 export interface EventuallyOptions {
   /** give up after this long (default 10 s: machines are noisy) */
@@ -29,4 +30,12 @@ export async function eventually<T>(check: () => Promise<T> | T, options: Eventu
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sleeps until a given ISO time has passed (plus a margin). */
+export async function untilPast(iso: string, marginMs = 50): Promise<void> {
+  const wait = Date.parse(iso) - Date.now() + marginMs;
+  if (wait > 0) await sleep(wait);
 }

@@ -10,7 +10,8 @@ import { sharedRedis } from './redis.js';
 
 // Runs the real service on port 0 over real HTTP, with a random key prefix of its own
 // (several instances of one test pass the same prefix to share state). Every answer its
-// Api gets is checked against the instance's own OpenAPI document.
+// Api gets is checked against the instance's own OpenAPI document; the Api carries the
+// instance's ADMIN_TOKEN, if it has one, for the operator calls.
 
 export interface TestService {
   service: Service;
@@ -29,9 +30,14 @@ export const openApiDocumentOf = (config: Config) => buildOpenApiDocument(httpSe
 
 export const randomPrefix = () => `t${randomBytes(5).toString('hex')}`;
 
+/** The ADMIN_TOKEN of an instance started with `admin: true`. */
+export const TEST_ADMIN_TOKEN = 'test-admin-token';
+
 export interface TestServiceOptions {
   /** where the service's log lines go (default stdout); tests capture them with this */
   logDestination?: DestinationStream;
+  /** operator endpoints behind TEST_ADMIN_TOKEN (unless env names an ADMIN_TOKEN of its own) */
+  admin?: boolean;
 }
 
 export async function startTestService(
@@ -45,12 +51,13 @@ export async function startTestService(
     HOST: '127.0.0.1',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     RECONCILE_INTERVAL_MS: '1000',
+    ...(options.admin ? { ADMIN_TOKEN: TEST_ADMIN_TOKEN } : {}),
     ...env,
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
     KEY_PREFIX: prefix,
   });
   const service = await startService(config, createLogger(config.LOG_LEVEL, options.logDestination));
   const conformance = OpenApiConformance.for(openApiDocumentOf(config));
-  const api = new Api(service.url, (exchange) => conformance.check(exchange));
+  const api = new Api(service.url, (exchange) => conformance.check(exchange), config.ADMIN_TOKEN);
   return { service, api, config, prefix, stop: () => service.stop() };
 }

@@ -21,7 +21,7 @@ describe('Idempotency-Key on POST /events and POST /holds', () => {
     expect(retry.status).to.equal(201);
     expect(retry.body).to.deep.equal(first.body);
     expect(retry.headers.get('location')).to.equal(first.headers.get('location'));
-    const snapshot = await assertInvariants(app.api, (await sharedRedis()).url, app.prefix, eventId);
+    const snapshot = await assertInvariants(app.api, eventId, { redis: (await sharedRedis()).url, prefix: app.prefix });
     expect(snapshot.held).to.equal(3);
   });
 
@@ -66,7 +66,7 @@ describe('Idempotency-Key on POST /events and POST /holds', () => {
     for (const response of responses.filter((r) => r.status === 409)) {
       expect(response.headers.get('retry-after')).to.equal('1');
     }
-    const snapshot = await assertInvariants(app.api, (await sharedRedis()).url, app.prefix, eventId);
+    const snapshot = await assertInvariants(app.api, eventId, { redis: (await sharedRedis()).url, prefix: app.prefix });
     expect(snapshot.held).to.equal(2);
   });
 
@@ -129,7 +129,7 @@ describe('Idempotency-Key belongs to one client', () => {
       expect(bobAgain.body).to.deep.equal(bob.body);
       expect(JSON.stringify(bobAgain.body)).to.not.include(alice.body.payment_token);
       expect(JSON.stringify(aliceAgain.body)).to.not.include(bob.body.payment_token);
-      expect((await assertInvariants(app.api, (await sharedRedis()).url, app.prefix, eventId)).held).to.equal(4);
+      expect((await assertInvariants(app.api, eventId, { redis: (await sharedRedis()).url, prefix: app.prefix })).held).to.equal(4);
     });
 
     it('two clients sending the same key to POST /events each create their own event', async () => {
@@ -163,7 +163,7 @@ describe('Idempotency-Key belongs to one client', () => {
       const secondAgain = await post('127.0.0.2');
       expect(firstAgain.body).to.deep.equal(first.body);
       expect(secondAgain.body).to.deep.equal(second.body);
-      expect((await assertInvariants(app.api, (await sharedRedis()).url, app.prefix, eventId)).held).to.equal(6);
+      expect((await assertInvariants(app.api, eventId, { redis: (await sharedRedis()).url, prefix: app.prefix })).held).to.equal(6);
     });
   });
 });

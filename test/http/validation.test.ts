@@ -413,7 +413,7 @@ describe('validation: bad input is a 4xx problem and changes nothing', () => {
       expect(atLimits.status, JSON.stringify(atLimits.body)).to.equal(201);
       const booked = await app.api.post('/book', valid.book(fixture));
       expect(booked.status, JSON.stringify(booked.body)).to.equal(201);
-      const report = await assertInvariants(app.api, (await sharedRedis()).url, app.prefix, fixture.eventId);
+      const report = await assertInvariants(app.api, fixture.eventId, { redis: (await sharedRedis()).url, prefix: app.prefix });
       expect(report).to.include({ available: 0, held: 8, booked: 2 });
     });
   });

@@ -144,7 +144,7 @@ describe('hold expiry', () => {
     expect((await app.api.get(`/holds/${holdId}`)).body.status).to.equal('expired');
     expect((await app.api.post('/book', { hold_id: holdId, payment_token: token })).status).to.equal(410);
     expect((await app.api.get(`/events/${eventId}`)).body).to.include({ available: 5, held: 0, booked: 0 });
-    await assertInvariants(app.api, redisUrl, app.prefix, eventId);
+    await assertInvariants(app.api, eventId, { redis: redisUrl, prefix: app.prefix });
   });
 
   it('(2) the reconciler alone (worker off) flips a hold to expired within the margin', async () => {
@@ -162,7 +162,7 @@ describe('hold expiry', () => {
     // no worker ran it: the job is still waiting in the queue
     expect(await expiryQueue(app).getJob(holdId), 'the job was never processed').to.not.equal(undefined);
     expect(await expiredCounter(app.api), 'boxoffice_holds_expired_total').to.equal(expiredBefore + 1);
-    await assertInvariants(app.api, redisUrl, app.prefix, eventId);
+    await assertInvariants(app.api, eventId, { redis: redisUrl, prefix: app.prefix });
   });
 
   it('(3) when the job is lost, the reconciler still expires the hold', async () => {
@@ -180,7 +180,7 @@ describe('hold expiry', () => {
     expect(late).to.be.at.most(EXPIRY_MARGIN_MS);
     expect(await rawCounts(app, eventId)).to.deep.equal({ available: 4, held: 0, booked: 0 });
     expect(await expiredCounter(app.api)).to.equal(expiredBefore + 1);
-    await assertInvariants(app.api, redisUrl, app.prefix, eventId);
+    await assertInvariants(app.api, eventId, { redis: redisUrl, prefix: app.prefix });
   });
 
   it("(4) a booked or released hold's job fires and changes nothing", async () => {
@@ -228,7 +228,7 @@ describe('hold expiry', () => {
     expect(retry.status).to.equal(200);
     expect(retry.body.booking_id).to.equal(booking.body.booking_id);
     expect((await app.api.get(`/events/${eventId}`)).body).to.include({ available: 4, held: 0, booked: 2 });
-    await assertInvariants(app.api, redisUrl, app.prefix, eventId);
+    await assertInvariants(app.api, eventId, { redis: redisUrl, prefix: app.prefix });
   });
 
   it('(5) reads never count a past-due hold as held, with worker and reconciler both off', async () => {
@@ -251,7 +251,7 @@ describe('hold expiry', () => {
     expect(await expiredCounter(app.api), 'the read that reclaimed the seats counted the expiry').to.equal(
       expiredBefore + 1,
     );
-    await assertInvariants(app.api, redisUrl, app.prefix, eventId);
+    await assertInvariants(app.api, eventId, { redis: redisUrl, prefix: app.prefix });
   });
 
   /**
@@ -297,17 +297,17 @@ describe('hold expiry', () => {
     const whole = await app.api.hold(soldOut, seats);
     expect(whole.status, JSON.stringify(whole.body)).to.equal(201);
     expect(whole.body.qty).to.equal(seats);
-    await assertInvariants(app.api, redisUrl, app.prefix, soldOut);
+    await assertInvariants(app.api, soldOut, { redis: redisUrl, prefix: app.prefix });
 
     // ...a partial hold takes every seat, not just the 200 its own reclaim gave back...
     const most = await app.api.hold(partial, seats, { partial: true });
     expect(most.status, JSON.stringify(most.body)).to.equal(201);
     expect(most.body).to.include({ qty: seats, requested_qty: seats });
-    await assertInvariants(app.api, redisUrl, app.prefix, partial);
+    await assertInvariants(app.api, partial, { redis: redisUrl, prefix: app.prefix });
 
     // ...and one read shows every seat available (two reclaim rounds).
     expect((await app.api.get(`/events/${read}`)).body).to.include({ available: 1_100, held: 0, booked: 0 });
-    await assertInvariants(app.api, redisUrl, app.prefix, read);
+    await assertInvariants(app.api, read, { redis: redisUrl, prefix: app.prefix });
   });
 
   it('(6) boxoffice_holds_expired_total counts each expired hold once, whichever path gave its seats back', async () => {
@@ -332,6 +332,6 @@ describe('hold expiry', () => {
     );
     expect((await app.api.get(`/holds/${lost.holdId}`)).body.status).to.equal('expired');
     expect(await expiredCounter(app.api)).to.equal(expiredBefore + holds.length);
-    await assertInvariants(app.api, redisUrl, app.prefix, eventId);
+    await assertInvariants(app.api, eventId, { redis: redisUrl, prefix: app.prefix });
   });
 });

@@ -7,9 +7,10 @@ import { waitUntilReady } from '../../src/redis/client.js';
 import { KeySpace } from '../../src/redis/keys.js';
 import { slotOfTag } from '../../src/redis/key-slot.js';
 import { eventually } from '../helpers/eventually.js';
+import { inPool } from '../helpers/pool.js';
 import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js';
 import { randomPrefix, startTestService, type TestService } from '../helpers/service.js';
-import { expectOnSchedule, idealFromOpening, inPool, redisNowMs, worstExcess } from './queue-helpers.js';
+import { expectOnSchedule, idealFromOpening, redisNowMs, worstExcess } from './queue-helpers.js';
 
 // Three service instances on a 3-master Redis Cluster share queues: tickets join through
 // all three before the opening, and every instance, read at any time, tells the same

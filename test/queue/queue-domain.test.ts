@@ -11,13 +11,13 @@ import { QueueCode, QueueScripts } from '../../src/redis/queue-scripts.js';
 import { Scripts } from '../../src/redis/scripts.js';
 import { eventually } from '../helpers/eventually.js';
 import { sharedRedis } from '../helpers/redis.js';
+import { inPool } from '../helpers/pool.js';
 import { randomPrefix } from '../helpers/service.js';
 import {
   bareEvent,
   burstOf,
   expectOnSchedule,
   idealFromOpening,
-  inPool,
   redisNowMs,
   untilStatus,
   worstExcess,

@@ -4,6 +4,8 @@ import type { RedisClient } from '../../src/redis/client.js';
 import type { KeySpace } from '../../src/redis/keys.js';
 import type { AdmissionQueue } from '../../src/domain/admission-queue.js';
 import type { TicketView } from '../../src/domain/model.js';
+import { sleep } from '../helpers/eventually.js';
+import { inPool } from '../helpers/pool.js';
 
 // Shared by the queue tests: an event to put a queue on, Redis's clock, and the checks of an
 // admission schedule against the contract's bound.
@@ -71,22 +73,6 @@ export function orderOf(views: TicketView[]): TicketView[] {
     view.admittedAt ? view.admittedAt.getTime() - 1e15 : (view.position ?? Number.MAX_SAFE_INTEGER);
   return [...views].sort((a, b) => key(a) - key(b));
 }
-
-/** Runs `work` over `items` with at most `width` in flight; results in input order. */
-export async function inPool<T, R>(items: T[], width: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
-  return results;
-}
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls the ticket until it has the status; returns it then. */
 export async function untilStatus(

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { startTestService, type TestService } from '../helpers/service.js';
 
-// The version-2 counters on /metrics move with what the service does, one step each.
+// The counters of extensions, cancellations, waiting-list entries and offers and audit
+// entries on /metrics move with what the service does, one step each.
 
-describe('version-2 counters on /metrics', () => {
+describe('counters on /metrics of extensions, cancellations, waiting lists and the log', () => {
   let app: TestService;
   before(async () => (app = await startTestService({ RECONCILE_INTERVAL_MS: '0' })));
   after(() => app.stop());

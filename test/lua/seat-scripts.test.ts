@@ -12,7 +12,7 @@ import { ScriptCode, Scripts } from '../../src/redis/scripts.js';
 import { sharedRedis } from '../helpers/redis.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
-// The version-2 scripts through the domain on a real Redis, and straight: what they refuse
+// The seat-moving scripts through the domain on a real Redis, and straight: what they refuse
 // (bad arguments, holds no longer counted as active), the layout version 1 left behind, and
 // the keys Lua builds.
 
@@ -26,7 +26,7 @@ async function refusal(promise: Promise<unknown>): Promise<DomainError> {
   throw new Error('expected a refusal');
 }
 
-describe('version-2 scripts', function () {
+describe('seat-moving scripts', function () {
   let app: TestService;
   let bo: DomainOperations;
   let redis: Redis;

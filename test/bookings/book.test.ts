@@ -23,7 +23,7 @@ describe('book', () => {
     const { available, held, booked } = body as { available: number; held: number; booked: number };
     return { available, held, booked };
   };
-  const invariants = (eventId: string) => assertInvariants(app.api, redisUrl, app.prefix, eventId);
+  const invariants = (eventId: string) => assertInvariants(app.api, eventId, { redis: redisUrl, prefix: app.prefix });
 
   const expectProblem = (response: ApiResponse, status: number) => {
     expect(response.status, JSON.stringify(response.body)).to.equal(status);

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import type { ApiResponse } from '../helpers/api.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
-// Generated bad input at every version-2 endpoint: valid bodies with one field replaced by
+// Generated bad input at the endpoints of categories, named seats, items, extension,
+// cancellation, the waiting list, the log and the queue: valid bodies with one field replaced by
 // a random value, dropped, or joined by an unknown one; random objects; odd wrappers; odd
 // query strings. Whatever comes in: never a 5xx, every 4xx a problem document, and every
 // answer the one the OpenAPI document describes (the test service's Api checks that).
@@ -64,7 +65,7 @@ function mutated(valid: () => unknown) {
 const wrappedIn = (wrapper: string, body: fc.Arbitrary<unknown>) =>
   body.chain((inner) => fc.constantFrom<unknown>(inner, inner, { [wrapper]: inner }, { [wrapper]: inner, extra: 1 }, [inner], { entry: { queue: inner } }));
 
-describe('version 2 fuzzing (fast-check): bad input never gets a 5xx', function () {
+describe('HTTP fuzzing (fast-check) of categories, seats, items, extension, cancellation, waiting list, log and queue: bad input never gets a 5xx', function () {
   this.timeout(180_000);
   let app: TestService;
   const ref = { eventId: '', holdId: '', token: '', bookingId: '', bookingToken: '', entryId: '', entryToken: '' };

@@ -1,46 +1,46 @@
 import { expect } from 'chai';
-import { eventually } from '../helpers/eventually.js';
-import { expectProblem, untilPast, V2 } from '../helpers/v2-api.js';
-import { assertV2Invariants } from '../helpers/v2-invariants.js';
-import { startV2Service, type V2Service } from '../helpers/v2-service.js';
+import { type Api, expectProblem } from '../helpers/api.js';
+import { eventually, untilPast } from '../helpers/eventually.js';
+import { assertInvariants } from '../helpers/invariants.js';
+import { startTestService, type TestService } from '../helpers/service.js';
 
 // GET /events/{id}/log (admin): one entry per category per seat movement, of the
 // contract's types and members; paging with after / limit / next / more; 422 out of range;
 // 401 without the admin bearer; the replay of the log gives the counts.
 
-describe('v2 audit log', () => {
-  let svc: V2Service;
-  let v2: V2;
+describe('audit log: entries, paging, offers and the replay', () => {
+  let app: TestService;
+  let api: Api;
   let eventId: string;
   const ids: Record<string, any> = {};
 
   before(async () => {
-    svc = await startV2Service({ RECONCILE_INTERVAL_MS: '500' });
-    v2 = svc.v2;
-    eventId = await v2.event([{ category_id: 'ga', capacity: 10 }, { category_id: 's', rows: [{ row: 'A', seats: 4 }] }]);
+    app = await startTestService({ RECONCILE_INTERVAL_MS: '500' }, { admin: true });
+    api = app.api;
+    eventId = await api.event([{ category_id: 'ga', capacity: 10 }, { category_id: 's', rows: [{ row: 'A', seats: 4 }] }]);
     const hold = async (body: Record<string, unknown>) => {
-      const response = await v2.hold({ event_id: eventId, ttl: 300, ...body });
+      const response = await api.holdSeats({ event_id: eventId, ttl: 300, ...body });
       expect(response.status, JSON.stringify(response.body)).to.equal(201);
       return response.body;
     };
     ids.released = await hold({ qty: 2, category_id: 'ga' });
     ids.named = await hold({ seats: ['A1', 'A2'] });
     ids.items = await hold({ items: [{ category_id: 'ga', qty: 1 }, { category_id: 's', qty: 1 }] });
-    expect((await v2.release(ids.released.hold_id, ids.released.payment_token)).status).to.equal(200);
-    ids.booking = (await v2.book(ids.named.hold_id, ids.named.payment_token)).body;
-    ids.extended = (await v2.extend(ids.items.hold_id, ids.items.payment_token, 600)).body;
-    expect((await v2.cancel(ids.booking.booking_id, ids.named.payment_token)).status).to.equal(200);
+    expect((await api.release(ids.released.hold_id, ids.released.payment_token)).status).to.equal(200);
+    ids.booking = (await api.book(ids.named.hold_id, ids.named.payment_token)).body;
+    ids.extended = (await api.extend(ids.items.hold_id, ids.items.payment_token, 600)).body;
+    expect((await api.cancel(ids.booking.booking_id, ids.named.payment_token)).status).to.equal(200);
     ids.short = await hold({ qty: 1, category_id: 'ga', ttl: 1 });
     // the worker expires it (within 1 s of expires_at) and writes hold.expired as it does,
     // with no read of the counts needed
     await untilPast(ids.short.expires_at, 0);
-    await eventually(async () => (await v2.readLog(eventId)).some((e) => e.type === 'hold.expired'), { timeoutMs: 3_000 });
-    expect((await v2.getHold(ids.short.hold_id)).body.status).to.equal('expired');
+    await eventually(async () => (await api.readLog(eventId)).some((e) => e.type === 'hold.expired'), { timeoutMs: 3_000 });
+    expect((await api.getHold(ids.short.hold_id)).body.status).to.equal('expired');
   });
-  after(() => svc.app.stop());
+  after(() => app.stop());
 
   it('entries oldest first, of the contract types, one per category, each naming what it must', async () => {
-    const log = await v2.readLog(eventId);
+    const log = await api.readLog(eventId);
     const { released, named, items, short } = ids;
     const brief = log.map((e) => `${e.type} ${e.category_id} ${e.qty} ${e.hold_id}`);
     // a hold of several categories writes one entry per category, in some order
@@ -74,16 +74,16 @@ describe('v2 audit log', () => {
     expect(log.find((e) => e.type === 'hold.created' && e.category_id === 's' && e.hold_id === items.hold_id).seats).to.deep.equal(
       items.seats,
     );
-    await assertV2Invariants(v2, eventId, { complete: true });
+    await assertInvariants(api, eventId, { complete: true });
   });
 
   it('pages with after / limit: next is the last id, more while entries remain; past the end, next stays', async () => {
-    const all = await v2.readLog(eventId);
+    const all = await api.readLog(eventId);
     expect(all.length).to.be.at.least(10);
     const paged: any[] = [];
     let after: string | undefined;
     for (let page = 0; page < 100; page++) {
-      const response = await v2.log(eventId, `?limit=3${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+      const response = await api.log(eventId, `?limit=3${after ? `&after=${encodeURIComponent(after)}` : ''}`);
       expect(response.status).to.equal(200);
       expect(response.body.event_id).to.equal(eventId);
       const { entries, next, more } = response.body;
@@ -97,41 +97,41 @@ describe('v2 audit log', () => {
     expect(paged.map((e) => e.id)).to.deep.equal(all.map((e) => e.id));
     expect(paged).to.deep.equal(all);
     const last = all.at(-1).id;
-    const past = await v2.log(eventId, `?after=${encodeURIComponent(last)}`);
+    const past = await api.log(eventId, `?after=${encodeURIComponent(last)}`);
     expect(past.status).to.equal(200);
     expect(past.body).to.deep.equal({ event_id: eventId, entries: [], next: last, more: false });
-    const fromMiddle = await v2.log(eventId, `?after=${encodeURIComponent(all[4].id)}&limit=2`);
+    const fromMiddle = await api.log(eventId, `?after=${encodeURIComponent(all[4].id)}&limit=2`);
     expect(fromMiddle.body.entries).to.deep.equal(all.slice(5, 7));
     expect(fromMiddle.body.more).to.equal(true);
-    const defaultPage = await v2.log(eventId);
+    const defaultPage = await api.log(eventId);
     expect(defaultPage.body.entries).to.deep.equal(all.slice(0, 100));
   });
 
   it('a new entry is seen by a reader that keeps asking with next', async () => {
-    const all = await v2.readLog(eventId);
+    const all = await api.readLog(eventId);
     const next = all.at(-1).id;
-    const h = await v2.hold({ event_id: eventId, qty: 1, category_id: 'ga' });
+    const h = await api.holdSeats({ event_id: eventId, qty: 1, category_id: 'ga' });
     expect(h.status).to.equal(201);
-    const page = await v2.log(eventId, `?after=${encodeURIComponent(next)}`);
+    const page = await api.log(eventId, `?after=${encodeURIComponent(next)}`);
     expect(page.body.entries.map((e: any) => [e.type, e.hold_id])).to.deep.equal([['hold.created', h.body.hold_id]]);
-    expect((await v2.release(h.body.hold_id, h.body.payment_token)).status).to.equal(200);
+    expect((await api.release(h.body.hold_id, h.body.payment_token)).status).to.equal(200);
   });
 
   it('an event with no movement: no entries, next null, more false', async () => {
-    const fresh = await v2.event([{ category_id: 'ga', capacity: 1 }]);
-    const response = await v2.log(fresh);
+    const fresh = await api.event([{ category_id: 'ga', capacity: 1 }]);
+    const response = await api.log(fresh);
     expect(response.status).to.equal(200);
     expect(response.body).to.deep.equal({ event_id: fresh, entries: [], next: null, more: false });
   });
 
   it('an offer to a waiting entry is a hold.created with entry_id', async () => {
-    const id = await v2.event([{ category_id: 'ga', capacity: 1 }]);
-    const all = (await v2.hold({ event_id: id, qty: 1 })).body;
-    const joined = (await v2.join(id, { qty: 1 })).body;
+    const id = await api.event([{ category_id: 'ga', capacity: 1 }]);
+    const all = (await api.holdSeats({ event_id: id, qty: 1 })).body;
+    const joined = (await api.join(id, { qty: 1 })).body;
     expect(joined.status).to.equal('waiting');
-    expect((await v2.release(all.hold_id, all.payment_token)).status).to.equal(200);
-    const entry = (await v2.getEntry(joined.entry_id)).body;
-    const log = await v2.readLog(id);
+    expect((await api.release(all.hold_id, all.payment_token)).status).to.equal(200);
+    const entry = (await api.getEntry(joined.entry_id)).body;
+    const log = await api.readLog(id);
     expect(log.map((e) => [e.type, e.hold_id, e.entry_id])).to.deep.equal([
       ['hold.created', all.hold_id, undefined],
       ['hold.released', all.hold_id, undefined],
@@ -140,29 +140,29 @@ describe('v2 audit log', () => {
   });
 
   it('a read that shows a past-due hold as available has already written its hold.expired', async () => {
-    const id = await v2.event([{ category_id: 'ga', capacity: 3 }]);
-    const h = (await v2.hold({ event_id: id, qty: 2, ttl: 1 })).body;
+    const id = await api.event([{ category_id: 'ga', capacity: 3 }]);
+    const h = (await api.holdSeats({ event_id: id, qty: 2, ttl: 1 })).body;
     await untilPast(h.expires_at, 20);
-    const event = (await v2.getEvent(id)).body;
+    const event = (await api.getEvent(id)).body;
     expect(event).to.include({ available: 3, held: 0 });
-    const log = await v2.readLog(id);
+    const log = await api.readLog(id);
     expect(log.map((e) => e.type)).to.deep.equal(['hold.created', 'hold.expired']);
-    await assertV2Invariants(v2, id, { complete: true });
+    await assertInvariants(api, id, { complete: true });
   });
 
   it('422 for limit or after out of range; 401 without or with a wrong bearer; 404 for an unknown event', async () => {
-    const last = (await v2.readLog(eventId)).at(-1).id as string;
+    const last = (await api.readLog(eventId)).at(-1).id as string;
     // an id past the last entry is out of range too (no reader was ever given it)
     // (ids are opaque; this one is made from a stream-style `<ms>-<seq>` id, as ours are)
     expect(last).to.match(/^\d+-\d+$/);
     const beyond = last.replace(/^(\d+)/, (ms) => String(Number(ms) + 86_400_000));
     for (const query of ['?limit=0', '?limit=1001', '?limit=abc', '?limit=1.5', '?after=not-an-id', `?after=${beyond}`]) {
-      expectProblem(await v2.log(eventId, query), 422);
+      expectProblem(await api.log(eventId, query), 422);
     }
-    expect((await v2.log(eventId, '?limit=1000')).status).to.equal(200);
-    expect((await v2.log(eventId, '?limit=1')).body.entries).to.have.length(1);
-    expectProblem(await v2.api.get(`/events/${eventId}/log`), 401);
-    expectProblem(await v2.api.get(`/events/${eventId}/log`, { headers: { authorization: 'Bearer nope' } }), 401);
-    expectProblem(await v2.log('00000000-0000-4000-8000-000000000000'), 404);
+    expect((await api.log(eventId, '?limit=1000')).status).to.equal(200);
+    expect((await api.log(eventId, '?limit=1')).body.entries).to.have.length(1);
+    expectProblem(await api.get(`/events/${eventId}/log`), 401);
+    expectProblem(await api.get(`/events/${eventId}/log`, { headers: { authorization: 'Bearer nope' } }), 401);
+    expectProblem(await api.log('00000000-0000-4000-8000-000000000000'), 404);
   });
 });

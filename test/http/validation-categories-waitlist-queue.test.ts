@@ -4,7 +4,8 @@ import type { ApiResponse } from '../helpers/api.js';
 import { sharedRedis } from '../helpers/redis.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
-// Bad input on every version-2 endpoint: the right 4xx as problem+json naming each bad
+// Bad input on the endpoints of categories, named seats, items, extension, cancellation, the
+// waiting list, the log and the queue: the right 4xx as problem+json naming each bad
 // field, never a 5xx, and no state change. Each bad request is a good one with one defect,
 // and the good ones are sent last (control), so a wrongly accepted request is noticed.
 
@@ -400,7 +401,7 @@ function padTo(body: Record<string, unknown>, bytes: number): string {
   return text;
 }
 
-describe('version 2 validation: bad input is a 4xx problem naming the fields, and changes nothing', () => {
+describe('validation of categories, seats, items, extension, cancellation, waiting list, log and queue: bad input is a 4xx problem naming the fields, and changes nothing', () => {
   let app: TestService;
   let redis: Redis;
   const fixture = {} as Fixture;

@@ -1,22 +1,22 @@
 import { expect } from 'chai';
-import { expectProblem, V2 } from '../helpers/v2-api.js';
-import { assertV2Invariants } from '../helpers/v2-invariants.js';
-import { startV2Service, type V2Service } from '../helpers/v2-service.js';
+import { type Api, expectProblem } from '../helpers/api.js';
+import { assertInvariants } from '../helpers/invariants.js';
+import { startTestService, type TestService } from '../helpers/service.js';
 
-// Version 2 inventory over real HTTP: events with categories (general capacity or seated
+// Inventory over real HTTP: events with categories (general capacity or seated
 // rows), GET /events/{id} per category, GET /events/{id}/seats, and every validation rule
 // of POST /events the contract lists.
 
-describe('v2 inventory: categories and the seat map', () => {
-  let svc: V2Service;
-  let v2: V2;
+describe('inventory: categories and the seat map', () => {
+  let app: TestService;
+  let api: Api;
   before(async () => {
-    svc = await startV2Service();
-    v2 = svc.v2;
+    app = await startTestService({}, { admin: true });
+    api = app.api;
   });
-  after(() => svc.app.stop());
+  after(() => app.stop());
 
-  const post = (body: unknown, headers = v2.admin) => v2.api.post('/events', body, { headers });
+  const post = (body: unknown, headers = api.admin) => api.post('/events', body, { headers });
 
   describe('POST /events with categories', () => {
     it('201 with event_id, name, total_seats, created_at, categories in the order given, Location', async () => {
@@ -42,7 +42,7 @@ describe('v2 inventory: categories and the seat map', () => {
       ]);
       expect(response.headers.get('location')).to.match(new RegExp(`/events/${body.event_id}$`));
 
-      const read = await v2.getEvent(body.event_id);
+      const read = await api.getEvent(body.event_id);
       expect(read.status).to.equal(200);
       expect(read.body).to.include({ event_id: body.event_id, name: 'Hamlet', total: 70, available: 70, held: 0, booked: 0 });
       expect(read.body.created_at).to.equal(body.created_at);
@@ -51,28 +51,28 @@ describe('v2 inventory: categories and the seat map', () => {
         { category_id: 'standing', name: 'standing', kind: 'general', total: 50, available: 50, held: 0, booked: 0, waiting: 0 },
         { category_id: 'box-1_x', name: 'Box', kind: 'seated', total: 2, available: 2, held: 0, booked: 0, waiting: 0 },
       ]);
-      await assertV2Invariants(v2, body.event_id, { complete: true });
+      await assertInvariants(api, body.event_id, { complete: true });
     });
 
     it('an event made with total_seats alone reads as one general category "general"', async () => {
-      const created = await v2.createEvent({ total_seats: 12 });
+      const created = await api.createEventAsAdmin({ total_seats: 12 });
       expect(created.total_seats).to.equal(12);
       expect(created.categories).to.have.length(1);
       expect(created.categories[0]).to.include({ category_id: 'general', kind: 'general', capacity: 12 });
-      const read = await v2.getEvent(created.event_id);
+      const read = await api.getEvent(created.event_id);
       expect(read.body).to.include({ total: 12, available: 12, held: 0, booked: 0 });
       expect(read.body.categories).to.have.length(1);
       expect(read.body.categories[0]).to.include({ category_id: 'general', kind: 'general', total: 12, available: 12, held: 0, booked: 0, waiting: 0 });
       // a hold naming no category takes from it; naming "general" too
-      const hold = await v2.hold({ event_id: created.event_id, qty: 2 });
+      const hold = await api.holdSeats({ event_id: created.event_id, qty: 2 });
       expect(hold.status, JSON.stringify(hold.body)).to.equal(201);
       expect(hold.body.items).to.deep.equal([{ category_id: 'general', qty: 2 }]);
       expect(hold.body.seats, 'no seats for a general category').to.equal(undefined);
-      const named = await v2.hold({ event_id: created.event_id, qty: 1, category_id: 'general' });
+      const named = await api.holdSeats({ event_id: created.event_id, qty: 1, category_id: 'general' });
       expect(named.status).to.equal(201);
-      expect((await v2.getEvent(created.event_id)).body.categories[0]).to.include({ held: 3, available: 9 });
-      expect((await v2.seats(created.event_id)).body).to.deep.equal({ event_id: created.event_id, rows: [] });
-      await assertV2Invariants(v2, created.event_id, { complete: true });
+      expect((await api.getEvent(created.event_id)).body.categories[0]).to.include({ held: 3, available: 9 });
+      expect((await api.seats(created.event_id)).body).to.deep.equal({ event_id: created.event_id, rows: [] });
+      await assertInvariants(api, created.event_id, { complete: true });
     });
 
     it('accepts the Rails-style wrapper, and total_seats equal to the sum of the categories', async () => {
@@ -104,10 +104,10 @@ describe('v2 inventory: categories and the seat map', () => {
       });
       expect(big.status, JSON.stringify(big.body).slice(0, 500)).to.equal(201);
       expect(big.body.total_seats).to.equal(1_000_000);
-      const hold = await v2.hold({ event_id: big.body.event_id, category_id: 'stand', qty: 4 });
+      const hold = await api.holdSeats({ event_id: big.body.event_id, category_id: 'stand', qty: 4 });
       expect(hold.status, JSON.stringify(hold.body)).to.equal(201);
       expect(hold.body.seats).to.deep.equal(['S0-499', 'S0-500', 'S0-501', 'S0-502']);
-      const seats = await v2.seats(big.body.event_id);
+      const seats = await api.seats(big.body.event_id);
       expect(seats.body.rows).to.have.length(100);
       expect(seats.body.rows[0].status).to.equal(`${'A'.repeat(498)}HHHH${'A'.repeat(498)}`);
     });
@@ -175,7 +175,7 @@ describe('v2 inventory: categories and the seat map', () => {
   describe('GET /events/{id}/seats', () => {
     let eventId: string;
     before(async () => {
-      eventId = await v2.event([
+      eventId = await api.event([
         { category_id: 'stalls', rows: [{ row: 'B', seats: 4 }, { row: 'A', seats: 3 }] },
         { category_id: 'ga', capacity: 10 },
         { category_id: 'balcony', rows: [{ row: 'C', seats: 2 }] },
@@ -183,7 +183,7 @@ describe('v2 inventory: categories and the seat map', () => {
     });
 
     it('one status string per row, rows in their order, every seated category', async () => {
-      const response = await v2.seats(eventId);
+      const response = await api.seats(eventId);
       expect(response.status).to.equal(200);
       expect(response.body).to.deep.equal({
         event_id: eventId,
@@ -196,32 +196,32 @@ describe('v2 inventory: categories and the seat map', () => {
     });
 
     it('A, H and B follow holds and bookings, and count the same as the category', async () => {
-      const held = await v2.hold({ event_id: eventId, seats: ['B1', 'A3'] });
+      const held = await api.holdSeats({ event_id: eventId, seats: ['B1', 'A3'] });
       expect(held.status, JSON.stringify(held.body)).to.equal(201);
-      const toBook = await v2.hold({ event_id: eventId, seats: ['C2'] });
+      const toBook = await api.holdSeats({ event_id: eventId, seats: ['C2'] });
       expect(toBook.status).to.equal(201);
-      expect((await v2.book(toBook.body.hold_id, toBook.body.payment_token)).status).to.equal(201);
-      const rows = (await v2.seats(eventId)).body.rows.map((row: any) => row.status);
+      expect((await api.book(toBook.body.hold_id, toBook.body.payment_token)).status).to.equal(201);
+      const rows = (await api.seats(eventId)).body.rows.map((row: any) => row.status);
       expect(rows).to.deep.equal(['HAAA', 'AAH', 'AB']);
-      const only = await v2.seats(eventId, 'balcony');
+      const only = await api.seats(eventId, 'balcony');
       expect(only.status).to.equal(200);
       expect(only.body.rows).to.deep.equal([{ row: 'C', category_id: 'balcony', seats: 2, status: 'AB' }]);
-      const event = (await v2.getEvent(eventId)).body;
+      const event = (await api.getEvent(eventId)).body;
       expect(event.categories.find((c: any) => c.category_id === 'stalls')).to.include({ available: 5, held: 2, booked: 0 });
       expect(event.categories.find((c: any) => c.category_id === 'balcony')).to.include({ available: 1, held: 0, booked: 1 });
       expect(event).to.include({ total: 19, available: 16, held: 2, booked: 1 });
-      await assertV2Invariants(v2, eventId, { complete: true });
-      expect((await v2.release(held.body.hold_id, held.body.payment_token)).status).to.equal(200);
-      expect((await v2.seats(eventId, 'stalls')).body.rows.map((row: any) => row.status)).to.deep.equal(['AAAA', 'AAA']);
+      await assertInvariants(api, eventId, { complete: true });
+      expect((await api.release(held.body.hold_id, held.body.payment_token)).status).to.equal(200);
+      expect((await api.seats(eventId, 'stalls')).body.rows.map((row: any) => row.status)).to.deep.equal(['AAAA', 'AAA']);
     });
 
     it('?category_id= of a general category gives no rows; of an unknown one, 404; an unknown event, 404', async () => {
-      const general = await v2.seats(eventId, 'ga');
+      const general = await api.seats(eventId, 'ga');
       expect(general.status).to.equal(200);
       expect(general.body.rows).to.deep.equal([]);
-      expectProblem(await v2.seats(eventId, 'nope'), 404);
-      expectProblem(await v2.seats('00000000-0000-4000-8000-000000000000'), 404);
-      expectProblem(await v2.getEvent('00000000-0000-4000-8000-000000000000'), 404);
+      expectProblem(await api.seats(eventId, 'nope'), 404);
+      expectProblem(await api.seats('00000000-0000-4000-8000-000000000000'), 404);
+      expectProblem(await api.getEvent('00000000-0000-4000-8000-000000000000'), 404);
     });
   });
 });

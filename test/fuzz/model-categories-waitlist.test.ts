@@ -1,19 +1,17 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { eventually } from '../helpers/eventually.js';
-import { V2 } from '../helpers/v2-api.js';
-import { assertV2Invariants } from '../helpers/v2-invariants.js';
 import { Api, type ApiResponse, type RequestOptions } from '../helpers/api.js';
-import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js';
-import { randomPrefix, startTestService, type TestService } from '../helpers/service.js';
-import { ADMIN_TOKEN } from '../helpers/v2-api.js';
+import { eventually } from '../helpers/eventually.js';
+import { assertInvariants } from '../helpers/invariants.js';
+import { type RedisCluster, startRedisCluster } from '../helpers/redis-cluster.js';
+import { randomPrefix, startTestService, TEST_ADMIN_TOKEN, type TestService } from '../helpers/service.js';
 
-// Model-based, version 2: generated sequences of every operation — holds by qty (best
+// Model-based, over categories, seats and the waiting list: generated sequences of every operation — holds by qty (best
 // available with the contract's choice rule), by items and by named seats, release, book,
 // extend, cancel, expiry by a short ttl, waiting-list join and leave — run against the real
 // service and against an in-memory model of the contract. After every step the counts,
 // the waiting counts, the seat map, and every touched hold and entry must read as the
-// model says; after every run the v2 invariants (log replay included) must hold.
+// model says; after every run the invariants (log replay included) must hold.
 //
 // Every hold but the expiring ones lives 600 s; an expiry waits for the worker to flip the
 // stored status, at most once per run, so runs stay short.
@@ -70,7 +68,7 @@ interface Model {
 }
 
 interface Real {
-  v2: V2;
+  api: Api;
   eventId: string;
   touchedHolds: Set<MHold>;
   touchedEntries: Set<MEntry>;
@@ -165,11 +163,11 @@ let offersSeen = 0;
 async function learnOffers(m: Model, r: Real, entries: MEntry[]) {
   for (const entry of entries) {
     offersSeen++;
-    const read = await r.v2.entryWithOffer(entry.entryId, entry.token);
+    const read = await r.api.entryWithOffer(entry.entryId, entry.token);
     expect(read.body.status, `entry ${entry.entryId} offered`).to.equal('offered');
     const hold = entry.hold!;
     hold.holdId = read.body.hold_id;
-    const view = (await r.v2.getHold(hold.holdId)).body;
+    const view = (await r.api.getHold(hold.holdId)).body;
     expect(view).to.include({ status: 'active', qty: entry.qty });
     expect(view.seats ?? [], `seats offered to ${entry.entryId}`).to.deep.equal(hold.seats);
     r.touchedHolds.add(hold);
@@ -196,7 +194,7 @@ async function holdAndCheck(
   predict: () => { items: Map<string, number>; seats: string[]; requested: number } | { refuse: 409; available?: number; waitlist?: boolean } | { refuse: 422 },
 ): Promise<MHold | null> {
   const expected = predict();
-  const response = await r.v2.hold({ event_id: r.eventId, ...body });
+  const response = await r.api.holdSeats({ event_id: r.eventId, ...body });
   const what = `hold ${JSON.stringify(body)} → ${response.status} ${JSON.stringify(response.body)}`;
   if ('refuse' in expected) {
     expect(response.status, what).to.equal(expected.refuse);
@@ -308,7 +306,7 @@ class Release implements Cmd {
   async run(m: Model, r: Real) {
     const hold = pickHold(m, this.index);
     r.touchedHolds.add(hold);
-    const response = await r.v2.release(hold.holdId, hold.token);
+    const response = await r.api.release(hold.holdId, hold.token);
     const what = `release ${hold.state}: ${JSON.stringify(response.body)}`;
     const status = { active: 200, released: 200, booked: 409, expired: 410 }[hold.state];
     expect(response.status, what).to.equal(status);
@@ -323,7 +321,7 @@ class Book implements Cmd {
   async run(m: Model, r: Real) {
     const hold = pickHold(m, this.index);
     r.touchedHolds.add(hold);
-    const response = await r.v2.book(hold.holdId, hold.token);
+    const response = await r.api.book(hold.holdId, hold.token);
     const what = `book ${hold.state}: ${JSON.stringify(response.body)}`;
     if (hold.state === 'active') {
       expect(response.status, what).to.equal(201);
@@ -356,8 +354,8 @@ class Extend implements Cmd {
   async run(m: Model, r: Real) {
     const hold = pickHold(m, this.index);
     r.touchedHolds.add(hold);
-    const before = hold.state === 'active' ? (await r.v2.getHold(hold.holdId)).body.expires_at : undefined;
-    const response = await r.v2.extend(hold.holdId, hold.token, this.longer ? 900 : 10);
+    const before = hold.state === 'active' ? (await r.api.getHold(hold.holdId)).body.expires_at : undefined;
+    const response = await r.api.extend(hold.holdId, hold.token, this.longer ? 900 : 10);
     const what = `extend ${hold.state} (${hold.extensionsLeft} left): ${JSON.stringify(response.body)}`;
     if (hold.state === 'booked') return void expect(response.status, what).to.equal(409);
     if (hold.state !== 'active') return void expect(response.status, what).to.equal(410);
@@ -384,7 +382,7 @@ class Cancel implements Cmd {
     const booked = m.holds.filter((h) => h.bookingId);
     const hold = booked[this.index % booked.length]!;
     r.touchedHolds.add(hold);
-    const response = this.asAdmin ? await r.v2.cancelAsAdmin(hold.bookingId!) : await r.v2.cancel(hold.bookingId!, hold.token);
+    const response = this.asAdmin ? await r.api.cancelAsAdmin(hold.bookingId!) : await r.api.cancel(hold.bookingId!, hold.token);
     expect(response.status, JSON.stringify(response.body)).to.equal(200);
     expect(response.body.status).to.equal('cancelled');
     if (hold.bookingState === 'cancelled') return;
@@ -410,7 +408,7 @@ class Expire implements Cmd {
       predictQty(m, category.id, this.qty, false, false),
     );
     if (!hold) return;
-    await eventually(async () => (await r.v2.getHold(hold.holdId)).body.status === 'expired', { timeoutMs: 10_000, intervalMs: 25 });
+    await eventually(async () => (await r.api.getHold(hold.holdId)).body.status === 'expired', { timeoutMs: 10_000, intervalMs: 25 });
     await endHold(m, r, hold, 'expired');
   }
   toString = () => `expire(c${this.category}, ${this.qty})`;
@@ -421,7 +419,7 @@ class Join implements Cmd {
   check = () => true;
   async run(m: Model, r: Real) {
     const category = m.categories[this.category % m.categories.length]!;
-    const response = await r.v2.join(r.eventId, { category_id: category.id, qty: this.qty, ttl: LONG_TTL });
+    const response = await r.api.join(r.eventId, { category_id: category.id, qty: this.qty, ttl: LONG_TTL });
     const what = `join ${category.id} ${this.qty}: ${JSON.stringify(response.body)}`;
     if (this.qty > MAX_QTY || this.qty > category.total) return void expect(response.status, what).to.equal(422);
     expect(response.status, what).to.equal(201);
@@ -442,7 +440,7 @@ class Leave implements Cmd {
   async run(m: Model, r: Real) {
     const entry = m.entries[this.index % m.entries.length]!;
     r.touchedEntries.add(entry);
-    const response = await r.v2.leave(entry.entryId, entry.token);
+    const response = await r.api.leave(entry.entryId, entry.token);
     const what = `leave ${entry.state}: ${JSON.stringify(response.body)}`;
     switch (entry.state) {
       case 'waiting':
@@ -498,7 +496,7 @@ const eventShape = fc.record({
 class RoundRobin extends Api {
   private turn = 0;
   constructor(private readonly apis: Api[]) {
-    super(apis[0]!.baseUrl);
+    super(apis[0]!.baseUrl, undefined, TEST_ADMIN_TOKEN);
   }
   override request(method: string, path: string, body?: unknown, options?: RequestOptions): Promise<ApiResponse> {
     const api = this.apis[this.turn++ % this.apis.length]!;
@@ -509,9 +507,8 @@ class RoundRobin extends Api {
 function modelSuite(backend: 'single' | 'cluster') {
   const RUNS_HERE = backend === 'cluster' ? CLUSTER_RUNS : RUNS;
   const where = backend === 'cluster' ? 'three instances on a 3-master Redis Cluster' : 'one instance';
-  describe(`model-based v2 (${where}): categories, seats, items, extension, cancellation, waiting list, audit log`, function () {
+  describe(`model-based (${where}): categories, seats, items, extension, cancellation, waiting list, audit log`, function () {
     this.timeout(120_000);
-    const svc = { v2: undefined as unknown as V2 };
     let apps: TestService[] = [];
     let cluster: RedisCluster | undefined;
     let steps = 0;
@@ -521,7 +518,7 @@ function modelSuite(backend: 'single' | 'cluster') {
     before(async function () {
       this.timeout(60_000);
       const env: Record<string, string> = {
-        ADMIN_TOKEN,
+        ADMIN_TOKEN: TEST_ADMIN_TOKEN,
         MAX_QTY_PER_HOLD: String(MAX_QTY),
         HOLD_MAX_EXTENSIONS: String(EXTENSIONS),
         KEY_PREFIX: randomPrefix(),
@@ -531,7 +528,6 @@ function modelSuite(backend: 'single' | 'cluster') {
         env.REDIS_CLUSTER_NODES = cluster.nodes;
       }
       apps = await Promise.all((backend === 'cluster' ? [0, 1, 2] : [0]).map(() => startTestService(env)));
-      svc.v2 = new V2(apps.length > 1 ? new RoundRobin(apps.map((app) => app.api)) : apps[0]!.api, ADMIN_TOKEN);
     });
     after(async () => {
       await Promise.all(apps.map((app) => app.stop()));
@@ -539,22 +535,22 @@ function modelSuite(backend: 'single' | 'cluster') {
     });
 
     async function compare(m: Model, r: Real) {
-      const event = (await r.v2.getEvent(r.eventId)).body;
+      const event = (await r.api.getEvent(r.eventId)).body;
       const got = event.categories.map((c: any) => [c.category_id, c.available, c.held, c.booked, c.waiting]);
       const want = m.categories.map((c) => [c.id, m.available.get(c.id), m.held.get(c.id), m.booked.get(c.id), waitingOf(m, c.id).length]);
       expect(got, 'per category: available, held, booked, waiting').to.deep.equal(want);
-      const rows = (await r.v2.seats(r.eventId)).body.rows.map((row: any) => row.status);
+      const rows = (await r.api.seats(r.eventId)).body.rows.map((row: any) => row.status);
       const wantRows = m.rows.map((row) => Array.from({ length: row.seats }, (_, i) => m.seat.get(`${row.row}${i + 1}`)).join(''));
       expect(rows, 'seat map').to.deep.equal(wantRows);
       for (const hold of r.touchedHolds) {
-        const read = (await r.v2.getHold(hold.holdId)).body;
+        const read = (await r.api.getHold(hold.holdId)).body;
         expect(read.status, `hold ${hold.holdId}`).to.equal(hold.state);
         expect(read.extensions_left).to.equal(hold.extensionsLeft);
         if (hold.bookingId) expect(read.booking_id).to.equal(hold.bookingId);
       }
       for (const entry of r.touchedEntries) {
         if (entry.state === 'unknown') continue;
-        const read = (await r.v2.getEntry(entry.entryId)).body;
+        const read = (await r.api.getEntry(entry.entryId)).body;
         expect(read.status, `entry ${entry.entryId}`).to.equal(entry.state);
         if (entry.state === 'waiting') expect(read.position).to.equal(waitingOf(m, entry.category).indexOf(entry) + 1);
         if (entry.hold && entry.state !== 'waiting') expect(read.hold_id).to.equal(entry.hold.holdId);
@@ -570,7 +566,9 @@ function modelSuite(backend: 'single' | 'cluster') {
           runs++;
           const rowNames = ['A', 'B', 'C'];
           const rows: MRow[] = shape.rows.map((seats, i) => ({ row: rowNames[i]!, seats, category: 'st' }));
-          const eventId = await svc.v2.event([
+          // A client of its own per run (its own record of holds), over every instance in turn.
+          const api = new RoundRobin(apps.map((app) => app.api));
+          const eventId = await api.event([
             { category_id: 'ga', capacity: shape.capacity },
             { category_id: 'st', rows: rows.map(({ row, seats }) => ({ row, seats })) },
           ]);
@@ -589,8 +587,7 @@ function modelSuite(backend: 'single' | 'cluster') {
             entries: [],
             expireRuns: 0,
           };
-          const v2 = new V2(svc.v2.api, svc.v2.adminToken);
-          const real: Real = { v2, eventId, touchedHolds: new Set(), touchedEntries: new Set() };
+          const real: Real = { api, eventId, touchedHolds: new Set(), touchedEntries: new Set() };
           const checked = [...cmds].map((command): Cmd => ({
             check: (m) => command.check(m),
             run: async (m, r) => {
@@ -602,11 +599,11 @@ function modelSuite(backend: 'single' | 'cluster') {
             toString: () => command.toString(),
           }));
           await fc.asyncModelRun(async () => ({ model, real }), checked);
-          await assertV2Invariants(v2, eventId, { complete: true });
+          await assertInvariants(api, eventId, { complete: true });
         }),
         { numRuns: RUNS_HERE, interruptAfterTimeLimit: 90_000 },
       );
-      console.log(`      v2 model (${backend}): ${runs} runs, ${steps} steps, ${offersSeen} waiting-list offers so far; ${[...seen].map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      console.log(`      categories model (${backend}): ${runs} runs, ${steps} steps, ${offersSeen} waiting-list offers so far; ${[...seen].map(([k, v]) => `${k} ${v}`).join(', ')}`);
       expect(runs).to.be.at.least(RUNS_HERE);
     });
   });

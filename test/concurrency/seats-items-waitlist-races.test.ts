@@ -1,13 +1,14 @@
 import { expect } from 'chai';
-import { eventually } from '../helpers/eventually.js';
+import { type Api } from '../helpers/api.js';
+import { eventually, sleep } from '../helpers/eventually.js';
+import { assertInvariants } from '../helpers/invariants.js';
+import { type RedisCluster, startRedisCluster } from '../helpers/redis-cluster.js';
 import { sharedRedis } from '../helpers/redis.js';
-import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js';
-import { randomPrefix, startTestService, type TestService } from '../helpers/service.js';
-import { ADMIN_TOKEN, sleep, V2 } from '../helpers/v2-api.js';
-import { assertV2Invariants } from '../helpers/v2-invariants.js';
+import { randomPrefix, startTestService, TEST_ADMIN_TOKEN, type TestService } from '../helpers/service.js';
 
-// Version-2 races that really race: hundreds of HTTP requests in flight at once, spread
-// round-robin over three instances, then the v2 invariants (counts, seat map, no seat
+// Races that really race, over named seats, best available, items, extensions, cancellations
+// and the waiting list: hundreds of HTTP requests in flight at once, spread
+// round-robin over three instances, then the invariants (counts, seat map, no seat
 // twice, log replay). The same scenarios run on one Redis and on a 3-master Redis Cluster.
 // Nothing is released while the hold races run, so a refusal stays true to the end:
 // whatever was refused then is still impossible when we look afterwards.
@@ -39,17 +40,17 @@ const seatNumber = (seat: string) => Number(/(\d+)$/.exec(seat)![1]);
 const seatRow = (seat: string) => seat.replace(/\d+$/, '');
 
 function raceSuite(backend: 'single' | 'cluster') {
-  describe(`v2 races, three instances on ${backend === 'cluster' ? 'a 3-master Redis Cluster' : 'one Redis'}`, function () {
+  describe(`races of seats, items, extensions, cancellations and offers, three instances on ${backend === 'cluster' ? 'a 3-master Redis Cluster' : 'one Redis'}`, function () {
     this.timeout(90_000);
     let cluster: RedisCluster | undefined;
     let apps: TestService[] = [];
-    let clients: V2[] = [];
+    let clients: Api[] = [];
     const client = (i: number) => clients[i % clients.length]!;
 
     before(async function () {
       this.timeout(90_000);
       const prefix = randomPrefix();
-      const env: Record<string, string> = { KEY_PREFIX: prefix, ADMIN_TOKEN, MAX_QTY_PER_HOLD: '10' };
+      const env: Record<string, string> = { KEY_PREFIX: prefix, ADMIN_TOKEN: TEST_ADMIN_TOKEN, MAX_QTY_PER_HOLD: '10' };
       if (backend === 'cluster') {
         cluster = await startRedisCluster({ masters: 3 });
         env.REDIS_CLUSTER_NODES = cluster.nodes;
@@ -57,7 +58,7 @@ function raceSuite(backend: 'single' | 'cluster') {
         env.REDIS_URL = (await sharedRedis()).url;
       }
       apps = await Promise.all([0, 1, 2].map(() => startTestService(env)));
-      clients = apps.map((app) => new V2(app.api, ADMIN_TOKEN));
+      clients = apps.map((app) => app.api);
     });
     after(async () => {
       const retries = clients.reduce((sum, c) => sum + c.retries, 0);
@@ -76,7 +77,7 @@ function raceSuite(backend: 'single' | 'cluster') {
         const start = 1 + next(21 - length);
         return Array.from({ length }, (_, i) => `${row}${start + i}`);
       });
-      const responses = await Promise.all(requests.map((seats, i) => client(i).hold({ event_id: eventId, seats, ttl: 600 })));
+      const responses = await Promise.all(requests.map((seats, i) => client(i).holdSeats({ event_id: eventId, seats, ttl: 600 })));
       const granted = new Map<string, string>();
       const refused: string[][] = [];
       responses.forEach((response, i) => {
@@ -95,7 +96,7 @@ function raceSuite(backend: 'single' | 'cluster') {
       });
       expect(refused.length, 'the rows were contested').to.be.greaterThan(0);
       for (const unavailable of refused) for (const seat of unavailable) expect(granted.has(seat), `${seat} refused but nobody holds it`).to.equal(true);
-      const snapshot = await assertV2Invariants(clients, eventId, { complete: true });
+      const snapshot = await assertInvariants(clients, eventId, { complete: true });
       expect(snapshot.categories.get('stalls')!.held).to.equal(granted.size);
       // all or nothing: no refused request left a seat of its own held by nobody it knows
       for (const [seat, state] of snapshot.seatMap) expect(state, seat).to.equal(granted.has(seat) ? 'H' : 'A');
@@ -108,7 +109,7 @@ function raceSuite(backend: 'single' | 'cluster') {
       const next = random(23);
       const requests = Array.from({ length: 300 }, () => ({ qty: 1 + next(4), adjacent: next(4) !== 0 }));
       const responses = await Promise.all(
-        requests.map(({ qty, adjacent }, i) => client(i).hold({ event_id: eventId, qty, adjacent, ttl: 600 })),
+        requests.map(({ qty, adjacent }, i) => client(i).holdSeats({ event_id: eventId, qty, adjacent, ttl: 600 })),
       );
       const taken = new Set<string>();
       const refused: { qty: number; adjacent: boolean }[] = [];
@@ -129,7 +130,7 @@ function raceSuite(backend: 'single' | 'cluster') {
         }
       });
       expect(refused.length, '~750 seats asked of 200').to.be.greaterThan(0);
-      const snapshot = await assertV2Invariants(clients, eventId, { complete: true });
+      const snapshot = await assertInvariants(clients, eventId, { complete: true });
       expect(snapshot.categories.get('hall')!.held).to.equal(taken.size);
       const rows = (await client(1).seats(eventId)).body.rows.map((row: any) => row.status as string);
       const longest = Math.max(0, ...rows.flatMap(runs));
@@ -153,7 +154,7 @@ function raceSuite(backend: 'single' | 'cluster') {
           ? { items: categories.map((category_id) => ({ category_id, qty: 1 + next(3) })) }
           : { qty: 1 + next(3), category_id: categories[next(3)]! },
       );
-      const responses = await Promise.all(requests.map((body, i) => client(i).hold({ event_id: eventId, ttl: 600, ...body })));
+      const responses = await Promise.all(requests.map((body, i) => client(i).holdSeats({ event_id: eventId, ttl: 600, ...body })));
       const held = new Map(categories.map((c) => [c, 0]));
       const shortfalls: { category_id: string; requested: number; available: number }[][] = [];
       const refusedRuns: number[] = [];
@@ -177,7 +178,7 @@ function raceSuite(backend: 'single' | 'cluster') {
         }
       });
       expect(shortfalls.length, 'some items holds were short').to.be.greaterThan(0);
-      const snapshot = await assertV2Invariants(clients, eventId, { complete: true });
+      const snapshot = await assertInvariants(clients, eventId, { complete: true });
       for (const category of categories) expect(snapshot.categories.get(category)!.held, category).to.equal(held.get(category));
       const seatRows = (await client(2).seats(eventId)).body.rows.map((row: any) => row.status as string);
       const longest = Math.max(0, ...seatRows.flatMap(runs));
@@ -194,7 +195,7 @@ function raceSuite(backend: 'single' | 'cluster') {
       const eventId = await client(0).event([{ category_id: 'ga', capacity: 200 }]);
       const holds = await Promise.all(
         Array.from({ length: 120 }, async (_, i) => {
-          const response = await client(i).hold({ event_id: eventId, qty: 1, ttl: 3 });
+          const response = await client(i).holdSeats({ event_id: eventId, qty: 1, ttl: 3 });
           expect(response.status, JSON.stringify(response.body)).to.equal(201);
           return response.body;
         }),
@@ -226,7 +227,7 @@ function raceSuite(backend: 'single' | 'cluster') {
       results.forEach(({ response }, i) => {
         expect(views[i]!.body.status, 'an extended hold is not expired by its first job').to.equal(response.status === 200 ? 'active' : 'expired');
       });
-      const snapshot = await assertV2Invariants(clients, eventId, { complete: true });
+      const snapshot = await assertInvariants(clients, eventId, { complete: true });
       expect(snapshot.categories.get('ga')!.held).to.equal(extended.length);
     });
 
@@ -241,7 +242,7 @@ function raceSuite(backend: 'single' | 'cluster') {
             { category_id: 'ga', qty: 1 + (i % 2) },
             { category_id: 'st', qty: 1 + (i % 3) },
           ];
-          const made = await client(i).hold({ event_id: eventId, items, ttl: 4 });
+          const made = await client(i).holdSeats({ event_id: eventId, items, ttl: 4 });
           expect([201, 409], JSON.stringify(made.body)).to.include(made.status);
           if (made.status === 409) return { kind: 'refused' as const };
           const { hold_id: holdId, payment_token: token, qty } = made.body;
@@ -280,7 +281,7 @@ function raceSuite(backend: 'single' | 'cluster') {
         const reads = await Promise.all(expiring.map((t, i) => client(i).getHold(t.holdId)));
         return reads.every((r) => r.body.status === 'expired');
       });
-      const snapshot = await assertV2Invariants(clients, eventId, { complete: true });
+      const snapshot = await assertInvariants(clients, eventId, { complete: true });
       const bookedQty = tasks.filter((t) => t.kind === 'booked').reduce((sum, t) => sum + (t as { qty: number }).qty, 0);
       expect(snapshot.event).to.include({ held: 0, booked: bookedQty, available: 300 - bookedQty });
       const types = (type: string) => snapshot.log.filter((e) => e.type === type).length;
@@ -295,7 +296,7 @@ function raceSuite(backend: 'single' | 'cluster') {
         { category_id: 'ga', capacity: 10 },
         { category_id: 's', rows: [{ row: 'A', seats: 6 }] },
       ]);
-      const hold = (await client(0).hold({ event_id: eventId, items: [{ category_id: 'ga', qty: 3 }, { category_id: 's', qty: 3 }] })).body;
+      const hold = (await client(0).holdSeats({ event_id: eventId, items: [{ category_id: 'ga', qty: 3 }, { category_id: 's', qty: 3 }] })).body;
       const booking = (await client(1).book(hold.hold_id, hold.payment_token)).body;
       expect(booking.status).to.equal('confirmed');
       const wrong = '00000000-0000-4000-8000-000000000000';
@@ -313,7 +314,7 @@ function raceSuite(backend: 'single' | 'cluster') {
       for (const { r } of responses.filter(({ kind }) => kind === 'wrong')) expect(r.status).to.equal(403);
       expect(new Set(right.map(({ r }) => r.body.cancelled_at)).size, 'one cancellation').to.equal(1);
       for (const { r } of right) expect(r.body).to.include({ booking_id: booking.booking_id, status: 'cancelled' });
-      const snapshot = await assertV2Invariants(clients, eventId, { complete: true });
+      const snapshot = await assertInvariants(clients, eventId, { complete: true });
       expect(snapshot.event).to.include({ available: 16, held: 0, booked: 0 });
       expect(snapshot.log.filter((e) => e.type === 'booking.cancelled').map((e) => e.category_id).sort()).to.deep.equal(['ga', 's']);
     });
@@ -339,7 +340,7 @@ function raceSuite(backend: 'single' | 'cluster') {
       for (const { id, capacity } of specs) {
         const third = Math.floor(capacity / 3);
         const holdOne = async (i: number, ttl: number) => {
-          const response = await client(i).hold({ event_id: eventId, category_id: id, qty: 1, ttl });
+          const response = await client(i).holdSeats({ event_id: eventId, category_id: id, qty: 1, ttl });
           expect(response.status, JSON.stringify(response.body)).to.equal(201);
           return response.body;
         };
@@ -358,7 +359,7 @@ function raceSuite(backend: 'single' | 'cluster') {
       for (const plan of plans) {
         const rest = plan.capacity - plan.toRelease.length - plan.toCancel.length;
         plan.toExpire = await Promise.all(
-          Array.from({ length: rest }, async (_, i) => (await client(i).hold({ event_id: eventId, category_id: plan.id, qty: 1, ttl: 4 })).body),
+          Array.from({ length: rest }, async (_, i) => (await client(i).holdSeats({ event_id: eventId, category_id: plan.id, qty: 1, ttl: 4 })).body),
         );
         for (const hold of plan.toExpire) expect(hold.hold_id).to.be.a('string');
       }
@@ -380,7 +381,7 @@ function raceSuite(backend: 'single' | 'cluster') {
         for (let i = 0; !stop; i++) {
           const batch = await Promise.all(
             Array.from({ length: 10 }, (_, k) =>
-              client(i + k).hold({ event_id: eventId, category_id: specs[k % 2]!.id, qty: 1, ...(k % 4 === 1 ? { partial: true } : {}) }),
+              client(i + k).holdSeats({ event_id: eventId, category_id: specs[k % 2]!.id, qty: 1, ...(k % 4 === 1 ? { partial: true } : {}) }),
             ),
           );
           publicHolds.push(...batch.map((r) => r.status));
@@ -412,7 +413,7 @@ function raceSuite(backend: 'single' | 'cluster') {
       expect(publicHolds.length).to.be.greaterThan(0);
       expect(publicHolds.filter((s) => s !== 409), 'no public hold while entries wait').to.deep.equal([]);
 
-      const snapshot = await assertV2Invariants(clients, eventId);
+      const snapshot = await assertInvariants(clients, eventId);
       for (const plan of plans) {
         let seats = plan.capacity;
         let blocked = false;
@@ -447,7 +448,7 @@ function raceSuite(backend: 'single' | 'cluster') {
         expect(snapshot.categories.get(plan.id)!.waiting).to.equal(expected.filter((s) => s === 'waiting').length);
       }
       // now every offer is known: no seat in two offers, and the offers are all that is held
-      const offerSeats = await assertV2Invariants(clients, eventId, { complete: true });
+      const offerSeats = await assertInvariants(clients, eventId, { complete: true });
       expect(offerSeats.activeSeats.size, 'the seated offers hold distinct seats').to.equal(offerSeats.categories.get('st')!.held);
     });
   });

@@ -19,7 +19,7 @@ describe('events', () => {
     const read = await app.api.get(`/events/${created.body.event_id}`);
     expect(read.status).to.equal(200);
     expect(read.body).to.deep.include({ total: 50, available: 50, held: 0, booked: 0, name: 'Opening night' });
-    await assertInvariants(app.api, (await sharedRedis()).url, app.prefix, created.body.event_id);
+    await assertInvariants(app.api, created.body.event_id, { redis: (await sharedRedis()).url, prefix: app.prefix });
   });
 
   it('accepts the Rails seed\'s wrapped body {"event":{…}}', async () => {

@@ -1,0 +1,64 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { DomainError } from '../../src/domain/errors.js';
+import { admittedTicket, outcome, qty, startDomainTest, twoCategoriesWith201PastDue, type DomainTest } from '../helpers/domain.js';
+
+// The waiting list through the domain objects, on a real Redis: reviewers' reproductions
+// (findings F1 and F5 of the first review, R2-2 and R2-4 of the second), each stating what
+// the contract wants: an admission joins without gaining holds, a retried join joins, and a
+// read of an entry gives back every past-due hold before it answers.
+
+describe('waiting list in the domain: review findings', function () {
+  this.timeout(300_000);
+  let test: DomainTest;
+  before(async () => (test = await startDomainTest()));
+  after(() => test.stop());
+
+  describe('F1 admission gate: joining the waiting list gives an admission any number of active holds', () => {
+    it('one admission never has two active holds, also through offers made at once on joining', async () => {
+      const { events, holds, waitingList } = test.domain;
+      const eventId = (await events.create({ name: 'Queued', totalSeats: 50 })).event.eventId;
+      const ticketToken = await admittedTicket(test.app.service.admissionQueue, eventId);
+      const first = await holds.create({ eventId, ttlS: 60, request: qty(2), admissionToken: ticketToken });
+      expect(first.hold.status).to.equal('active');
+      const second = await outcome(holds.create({ eventId, ttlS: 60, request: qty(2), admissionToken: ticketToken }));
+      expect((second as DomainError).code, 'a second hold is refused').to.equal('admission-in-use');
+      // ...but the same admission joins the waiting list (nobody waits, seats are there): offered at once
+      const offers = [];
+      for (let i = 0; i < 3; i++) {
+        offers.push(await outcome(waitingList.join({ eventId, qty: 10, ttlS: 60, admissionToken: ticketToken })));
+      }
+      const offered = offers.filter((o) => !(o instanceof Error) && (o as { entry: { status: string } }).entry.status === 'offered');
+      const event = await events.get(eventId);
+      expect(offered.length, `offers made at once to one admission; held now ${event.held}`).to.equal(0);
+    });
+  });
+
+  describe('R2-4 an admission with an active hold joins a waiting list where it would only wait', () => {
+    it('the join waits (201 waiting): the contract bounds active holds, a waiting entry is none', async () => {
+      const { events, holds, waitingList } = test.domain;
+      const eventId = (await events.create({ name: 'Queued', totalSeats: 4 })).event.eventId;
+      const ticketToken = await admittedTicket(test.app.service.admissionQueue, eventId);
+      await holds.create({ eventId, ttlS: 60, request: qty(4), admissionToken: ticketToken }); // sold out now
+      const joined = await outcome(waitingList.join({ eventId, qty: 2, ttlS: 60, admissionToken: ticketToken }));
+      expect(joined instanceof DomainError ? joined.code : (joined as { entry: { status: string } }).entry.status).to.equal('waiting');
+    });
+  });
+
+  describe('F5 waiting-list join with an Idempotency-Key (a bare uuid attempt id, as the store makes it)', () => {
+    it('joins', async () => {
+      const { events, waitingList } = test.domain;
+      const eventId = (await events.create({ name: 'Show', totalSeats: 5 })).event.eventId;
+      const result = await outcome(waitingList.join({ eventId, qty: 1, ttlS: 60 }, { id: randomUUID(), token: randomUUID(), clientId: 'c' }));
+      expect(result instanceof Error ? result.message : 'joined').to.equal('joined');
+    });
+  });
+
+  describe('R2-2 GET /waitlist/{id} reclaims one batch only', () => {
+    it('an entry that the past-due seats serve reads offered', async () => {
+      const { entryId } = await twoCategoriesWith201PastDue(test);
+      const entry = await test.domain.waitingList.get(entryId);
+      expect(entry.status).to.equal('offered');
+    });
+  });
+});
