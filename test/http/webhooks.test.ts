@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { expectProblem } from '../helpers/v2-api.js';
+import { expectProblem } from '../helpers/api.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 import { WebhookApi } from '../helpers/webhooks.js';
 

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
-import { eventually } from '../helpers/eventually.js';
+import type { Api } from '../helpers/api.js';
+import { eventually, sleep } from '../helpers/eventually.js';
+import { inPool } from '../helpers/pool.js';
+import { startTestService, type TestService } from '../helpers/service.js';
 import { SseClient } from '../helpers/sse.js';
 import { expectSameState, replayStreams, type SeatRow } from '../helpers/stream-replay.js';
-import { inPool, sleep, V2 } from '../helpers/v2-api.js';
-import { startV2Service, type V2Service } from '../helpers/v2-service.js';
 
 // GET /events/{event_id}/stream as a browser uses it: a snapshot, then every log entry after
 // it. A burst of holds, bookings, releases, cancellations, extensions, waiting-list offers
@@ -16,16 +17,16 @@ const STALLS = ['A', 'B', 'C', 'D'].map((row) => ({ row, seats: 10 }));
 
 describe('live stream (GET /events/{event_id}/stream)', function () {
   this.timeout(120_000);
-  let app: V2Service;
+  let app: TestService;
   let url: string;
   const open: SseClient[] = [];
 
   before(async () => {
-    app = await startV2Service({ HOLD_TTL_DEFAULT_S: '60' });
-    url = app.app.service.url;
+    app = await startTestService({ HOLD_TTL_DEFAULT_S: '60' }, { admin: true });
+    url = app.service.url;
   });
   afterEach(() => open.splice(0).forEach((stream) => stream.close()));
-  after(() => app?.app.stop());
+  after(() => app?.stop());
 
   const stream = async (eventId: string, query = '', headers: Record<string, string> = {}) => {
     const client = await SseClient.open(`${url}/events/${eventId}/stream${query}`, { headers });
@@ -34,14 +35,14 @@ describe('live stream (GET /events/{event_id}/stream)', function () {
   };
 
   const theatre = () =>
-    app.v2.event([
+    app.api.event([
       { category_id: 'stalls', rows: STALLS },
       { category_id: 'standing', capacity: 12 },
     ]);
 
   /** The log's entries after `id` ('0': all), as GET /events/{id}/log shows them. */
   const logAfter = async (eventId: string, id: string) => {
-    const log = await app.v2.readLog(eventId);
+    const log = await app.api.readLog(eventId);
     return id === '0' ? log : log.slice(log.findIndex((entry) => entry.id === id) + 1);
   };
 
@@ -55,18 +56,18 @@ describe('live stream (GET /events/{event_id}/stream)', function () {
     expect(fresh.header('cache-control')).to.include('no-cache');
     const [snapshot] = await fresh.waitForMessages(1);
     expect(snapshot).to.include({ event: 'snapshot', id: '0' });
-    expect(JSON.parse(snapshot!.data)).to.deep.equal((await app.v2.getEvent(eventId)).body);
+    expect(JSON.parse(snapshot!.data)).to.deep.equal((await app.api.getEvent(eventId)).body);
     expect(fresh.retryMs, 'tells the browser how soon to reconnect').to.be.a('number');
 
-    const hold = await app.v2.hold({ event_id: eventId, seats: ['B3', 'B4'] });
+    const hold = await app.api.holdSeats({ event_id: eventId, seats: ['B3', 'B4'] });
     expect(hold.status).to.equal(201);
     const withSeats = await stream(eventId, '?seats=true');
     const [second] = await withSeats.waitForMessages(1);
-    const [last] = (await app.v2.readLog(eventId)).slice(-1);
+    const [last] = (await app.api.readLog(eventId)).slice(-1);
     expect(second!.id).to.equal(last.id);
     const { seats, ...body } = JSON.parse(second!.data);
-    expect(body).to.deep.equal((await app.v2.getEvent(eventId)).body);
-    expect(seats).to.deep.equal((await app.v2.seats(eventId)).body.rows);
+    expect(body).to.deep.equal((await app.api.getEvent(eventId)).body);
+    expect(seats).to.deep.equal((await app.api.seats(eventId)).body.rows);
     expect(seats.find((row: SeatRow) => row.row === 'B').status).to.equal('AAHHAAAAAA');
   });
 
@@ -75,13 +76,13 @@ describe('live stream (GET /events/{event_id}/stream)', function () {
     const watching = await stream(eventId);
     await watching.waitForMessages(1);
     // a hold, its booking, a sold-out category's waiting list and the offer a release makes
-    const booked = await app.v2.hold({ event_id: eventId, category_id: 'standing', qty: 10 });
-    expect((await app.v2.book(booked.body.hold_id, booked.body.payment_token)).status).to.equal(201);
-    const held = await app.v2.hold({ event_id: eventId, category_id: 'standing', qty: 2 });
-    const joined = await app.v2.join(eventId, { category_id: 'standing', qty: 1 });
+    const booked = await app.api.holdSeats({ event_id: eventId, category_id: 'standing', qty: 10 });
+    expect((await app.api.book(booked.body.hold_id, booked.body.payment_token)).status).to.equal(201);
+    const held = await app.api.holdSeats({ event_id: eventId, category_id: 'standing', qty: 2 });
+    const joined = await app.api.join(eventId, { category_id: 'standing', qty: 1 });
     expect(joined.status).to.equal(201);
-    expect((await app.v2.release(held.body.hold_id, held.body.payment_token)).status).to.equal(200);
-    const log = await app.v2.readLog(eventId);
+    expect((await app.api.release(held.body.hold_id, held.body.payment_token)).status).to.equal(200);
+    const log = await app.api.readLog(eventId);
     expect(log.some((entry) => entry.entry_id), 'an offer to the waiting entry was logged').to.equal(true);
     await watching.waitForMessages(1 + log.length);
     expect(watching.entries.map((m) => m.id)).to.deep.equal(log.map((entry) => entry.id));
@@ -96,7 +97,7 @@ describe('live stream (GET /events/{event_id}/stream)', function () {
 
   it('a burst of holds, bookings, releases, cancellations, extensions, offers and expiries: every stream replays to GET /events/{id}; reconnects lose and repeat nothing', async () => {
     const eventId = await theatre();
-    const clients = [app.v2, ...Array.from({ length: 5 }, () => new V2(app.v2.api, app.v2.adminToken))];
+    const clients = Array.from({ length: 6 }, () => app.api);
     const before = await stream(eventId, '?seats=true');
     await before.waitForMessages(1);
     const plain = await stream(eventId);
@@ -132,7 +133,7 @@ describe('live stream (GET /events/{event_id}/stream)', function () {
 
     // the short holds expire, then nothing moves
     await sleep(2_500);
-    const { event, rows, log } = await settled(app.v2, eventId);
+    const { event, rows, log } = await settled(app.api, eventId);
     expect(log.filter((e) => e.type === 'hold.expired').length, 'some holds expired').to.be.above(0);
     expect(log.filter((e) => e.type === 'booking.cancelled').length, 'some bookings were cancelled').to.be.above(0);
     const lastId = log.at(-1).id;
@@ -154,8 +155,8 @@ describe('live stream (GET /events/{event_id}/stream)', function () {
 
   it('continues after an entry (Last-Event-ID wins over ?after=; 0: the whole log) without a snapshot; an id the log does not have starts over with one', async () => {
     const eventId = await theatre();
-    for (let i = 0; i < 3; i++) expect((await app.v2.hold({ event_id: eventId, category_id: 'standing', qty: 1 })).status).to.equal(201);
-    const log = await app.v2.readLog(eventId);
+    for (let i = 0; i < 3; i++) expect((await app.api.holdSeats({ event_id: eventId, category_id: 'standing', qty: 1 })).status).to.equal(201);
+    const log = await app.api.readLog(eventId);
 
     const all = await stream(eventId, '?after=0');
     await all.waitForMessages(3);
@@ -194,13 +195,13 @@ describe('live stream (GET /events/{event_id}/stream)', function () {
 });
 
 /** One client's random session: holds (counted and named seats, some of 1 s), then book, release, extend or cancel. */
-async function shopper(v2: V2, eventId: string, steps: number): Promise<void> {
+async function shopper(api: Api, eventId: string, steps: number): Promise<void> {
   const bookings: { id: string; token: string }[] = [];
   await inPool(Array.from({ length: steps }, (_, i) => i), 1, async () => {
     const r = Math.random();
     if (r < 0.1 && bookings.length > 0) {
       const booking = bookings.splice(Math.floor(Math.random() * bookings.length), 1)[0]!;
-      await v2.cancel(booking.id, booking.token);
+      await api.cancel(booking.id, booking.token);
       return;
     }
     const ttl = Math.random() < 0.3 ? 1 : 60;
@@ -211,33 +212,33 @@ async function shopper(v2: V2, eventId: string, steps: number): Promise<void> {
         : r < 0.7
           ? { event_id: eventId, category_id: 'stalls', qty: 1 + Math.floor(Math.random() * 3), ttl }
           : { event_id: eventId, seats: [`${row}${1 + Math.floor(Math.random() * 10)}`], ttl };
-    const hold = await v2.hold(body);
+    const hold = await api.holdSeats(body);
     if (hold.status !== 201) {
-      if (body.category_id === 'standing' && Math.random() < 0.5) await v2.join(eventId, { category_id: 'standing', qty: 1 });
+      if (body.category_id === 'standing' && Math.random() < 0.5) await api.join(eventId, { category_id: 'standing', qty: 1 });
       return;
     }
     if (ttl === 1) return;
     const next = Math.random();
     const { hold_id: holdId, payment_token: token } = hold.body;
     if (next < 0.5) {
-      const booked = await v2.book(holdId, token);
+      const booked = await api.book(holdId, token);
       if (booked.status === 201) bookings.push({ id: booked.body.booking_id, token });
     } else if (next < 0.8) {
-      await v2.release(holdId, token);
+      await api.release(holdId, token);
     } else {
-      await v2.extend(holdId, token, 120);
+      await api.extend(holdId, token, 120);
     }
   });
 }
 
 /** GET /events/{id}, its seat map and its whole log, read while nothing moves. */
-async function settled(v2: V2, eventId: string) {
+async function settled(api: Api, eventId: string) {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const event = (await v2.getEvent(eventId)).body;
-    const rows = (await v2.seats(eventId)).body.rows as SeatRow[];
-    const log = await v2.readLog(eventId);
-    const again = (await v2.getEvent(eventId)).body;
-    const tail = await v2.readLog(eventId);
+    const event = (await api.getEvent(eventId)).body;
+    const rows = (await api.seats(eventId)).body.rows as SeatRow[];
+    const log = await api.readLog(eventId);
+    const again = (await api.getEvent(eventId)).body;
+    const tail = await api.readLog(eventId);
     if (JSON.stringify(event) === JSON.stringify(again) && tail.length === log.length) return { event, rows, log };
     await sleep(200);
   }
