@@ -196,7 +196,7 @@ describe('Redis stalls after doing the work (replies held back)', function () {
       expect(settled.status, JSON.stringify(settled.body)).to.equal(201);
       expect(settled.headers.get('idempotent-replayed'), "the first attempt's answer").to.equal('true');
       expect(await activeHolds(app.prefix, eventId)).to.equal(1);
-      expect(await assertInvariants(app.api, redisUrl, app.prefix, eventId)).to.include({ held: 2, available: 210 });
+      expect(await assertInvariants(app.api, eventId, { redis: redisUrl, prefix: app.prefix })).to.include({ held: 2, available: 210 });
     });
   });
 
