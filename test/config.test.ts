@@ -51,6 +51,14 @@ describe('configuration from the environment', () => {
     expect(set).to.include({ WEBHOOK_ALLOW_PRIVATE_TARGETS: true, WEBHOOK_TIMEOUT_MS: 500, WEBHOOK_RETRY_MAX_DELAY_S: 2, WEBHOOK_GIVE_UP_S: 30 });
   });
 
+  it('live streams: 1000 per instance, and a comment at least every 10 s (never more than 15 s apart) by default', () => {
+    expect(loadConfig({})).to.include({ STREAM_MAX_CLIENTS: 1_000, STREAM_HEARTBEAT_MS: 10_000 });
+    expect(loadConfig({ STREAM_MAX_CLIENTS: '5', STREAM_HEARTBEAT_MS: '15000' })).to.include({
+      STREAM_MAX_CLIENTS: 5,
+      STREAM_HEARTBEAT_MS: 15_000,
+    });
+  });
+
   it('logs requests unless LOG_REQUESTS=false', () => {
     expect(loadConfig({}).LOG_REQUESTS).to.equal(true);
     expect(loadConfig({ LOG_REQUESTS: 'true' }).LOG_REQUESTS).to.equal(true);
@@ -85,6 +93,10 @@ describe('configuration from the environment', () => {
     ['WEBHOOK_GIVE_UP_S', { WEBHOOK_GIVE_UP_S: '1.5' }],
     ['WEBHOOK_SCAN_INTERVAL_MS', { WEBHOOK_SCAN_INTERVAL_MS: '-1' }],
     ['WEBHOOK_WORKER', { WEBHOOK_WORKER: 'maybe' }],
+    ['STREAM_MAX_CLIENTS', { STREAM_MAX_CLIENTS: '0' }],
+    ['STREAM_MAX_CLIENTS', { STREAM_MAX_CLIENTS: 'lots' }],
+    ['STREAM_HEARTBEAT_MS', { STREAM_HEARTBEAT_MS: '20000' }],
+    ['STREAM_HEARTBEAT_MS', { STREAM_HEARTBEAT_MS: '50' }],
   ];
   for (const [variable, env] of badValues) {
     it(`refuses a bad ${variable} (${JSON.stringify(env)}) with a message naming it`, () => {

@@ -104,6 +104,11 @@ export class SseClient {
     this.response.socket.pause();
   }
 
+  resume(): void {
+    this.response.socket.resume();
+    this.response.resume();
+  }
+
   close(): void {
     this.response.destroy();
   }
