@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import type { Counter, Gauge } from 'prom-client';
-import { eventually } from '../helpers/eventually.js';
+import { eventually, sleep } from '../helpers/eventually.js';
 import { SseClient } from '../helpers/sse.js';
-import { sleep } from '../helpers/v2-api.js';
 import { randomPrefix, startTestService, type TestService } from '../helpers/service.js';
 
 // One reader of an event's log per instance, however many browsers watch it: the reader

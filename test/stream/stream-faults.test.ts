@@ -1,12 +1,11 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
-import { eventually } from '../helpers/eventually.js';
+import { eventually, sleep } from '../helpers/eventually.js';
 import { sharedRedis, startRedis } from '../helpers/redis.js';
 import { randomPrefix, startTestService, type TestService } from '../helpers/service.js';
 import { SseClient } from '../helpers/sse.js';
 import { startStallProxy, type StallProxy } from '../helpers/stall-proxy.js';
-import { sleep } from '../helpers/v2-api.js';
 
 // Redis trouble under live streams: a reader whose reads fail (Redis stalled) tries again
 // from the same entry, so its streams lose nothing and stay open; a log that lost the entry a

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { LogCapture } from '../helpers/log-capture.js';
-import { eventually } from '../helpers/eventually.js';
+import { eventually, sleep } from '../helpers/eventually.js';
 import { SseClient } from '../helpers/sse.js';
-import { inPool, sleep, V2 } from '../helpers/v2-api.js';
+import { inPool } from '../helpers/pool.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
 // What keeps live streams from hurting an instance: a cap on open streams (503 beyond it),
@@ -84,15 +84,14 @@ describe('live streams: limits, keep-alive, slow clients, shutdown', function ()
     await slow.waitForMessages(1);
     await reader.waitForMessages(1);
     slow.pause();
-    const v2 = new V2(app.api, undefined);
     let writes = 0;
     const cut = async () => (await valueOf(app.service.metrics.liveStreamsEnded, { reason: 'slow_client' })) === 1;
     for (let round = 0; round < 200 && !(await cut()); round++) {
-      // (the V2 client retries a 503 with the same Idempotency-Key: a busy machine loses nothing)
+      // (the client retries a 503 with the same Idempotency-Key: a busy machine loses nothing)
       await inPool(rows.slice(0, 6), 6, async () => {
-        const hold = await v2.hold({ event_id: eventId, category_id: 'floor', qty: 1_000 });
+        const hold = await app.api.holdSeats({ event_id: eventId, category_id: 'floor', qty: 1_000 });
         expect(hold.status, JSON.stringify(hold.body)).to.equal(201);
-        expect((await v2.release(hold.body.hold_id, hold.body.payment_token)).status).to.equal(200);
+        expect((await app.api.release(hold.body.hold_id, hold.body.payment_token)).status).to.equal(200);
         writes += 2;
       });
     }
