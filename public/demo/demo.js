@@ -1,7 +1,11 @@
 // Box Office storefront demo: one event's categories and seat map, live; holds (best
 // available or picked seats) with their countdown, extend, book, release; the waiting list
 // and its offer; the admission queue. And an operator's view of the same event. It only
-// calls the service's public API (see /docs), from the page's own origin.
+// calls the service's public API (see /docs), from the page's own origin. The counts and the
+// seat map follow the event's live stream (live.js); only the buyer's own waiting-list entry
+// and queue ticket are polled, while there is one.
+
+import { followEvent } from './live.js';
 
 const POLL_MS = 1000;
 const OPERATOR_POLL_MS = 2000;
@@ -27,6 +31,10 @@ const state = {
   tab: 'store',
   log: { after: undefined, entries: [] },
   timers: [],
+  /** the live stream of the open event (live.js) */
+  live: null,
+  /** the event as the operator's view last read it (GET /events/{id}); the storefront's comes from the stream */
+  operatorEvent: null,
 };
 
 const serverNow = () => Date.now() + state.offsetMs;
@@ -86,6 +94,7 @@ async function openEvent(eventId) {
     return;
   }
   Object.assign(state, { eventId, event: data, picked: new Set(), hold: null, booking: null, entry: null, ticket: null, waitlistHint: null });
+  state.operatorEvent = null;
   state.log = { after: undefined, entries: [] };
   $('event-id').value = eventId;
   const url = new URL(location.href);
@@ -98,7 +107,7 @@ async function openEvent(eventId) {
   say('');
   fillCategorySelect();
   showTab(state.tab);
-  await refresh();
+  follow(eventId);
 }
 
 async function createSample() {
@@ -122,15 +131,31 @@ async function createSample() {
 
 // ---- live state ------------------------------------------------------------------------
 
-async function refresh() {
-  if (!state.eventId) return;
-  const id = encodeURIComponent(state.eventId);
-  const [event, seats] = await Promise.all([api('GET', `/events/${id}`), api('GET', `/events/${id}/seats`)]);
-  if (event.status === 200) state.event = event.data;
-  if (seats.status === 200) state.rows = seats.data.rows || [];
-  renderEvent();
-  renderSeatMap();
-  $('refreshed').textContent = `updated ${new Date().toLocaleTimeString()}`;
+/** Counts and seat map from the event's live stream: a snapshot, then every change as it happens. */
+function follow(eventId) {
+  state.live?.close();
+  state.live = followEvent(eventId, {
+    onChange(event, rows) {
+      if (state.eventId !== eventId) return;
+      state.event = event;
+      state.rows = rows;
+      renderEvent();
+      renderSeatMap();
+    },
+    onStatus(text) {
+      $('refreshed').textContent = text;
+    },
+  });
+}
+
+/** After the page's own waiting-list moves: the lengths of the lists (no log entry says them). */
+async function refreshWaiting() {
+  const { status, data } = await api('GET', `/events/${encodeURIComponent(state.eventId)}`);
+  if (status === 200) state.live?.refreshUnmoved(data);
+}
+
+/** The buyer's own waiting-list entry and queue ticket, while there is one. */
+async function pollMine() {
   await Promise.all([pollEntry(), pollTicket()]);
 }
 
@@ -241,7 +266,7 @@ function renderSeatMap() {
       const char = row.status[n - 1];
       const seat = map.querySelector(`[data-seat="${id}"]`);
       if (!seat) continue;
-      let cls = char === 'A' ? 'available' : char === 'H' ? 'held' : 'booked';
+      let cls = { A: 'available', H: 'held', B: 'booked', X: 'blocked' }[char] || 'booked';
       if (cls !== 'available') state.picked.delete(id);
       if (mine.has(id) && cls !== 'available') cls = 'mine';
       else if (state.picked.has(id)) cls = 'selected';
@@ -330,7 +355,7 @@ async function requestHold(body, categoryId) {
       say(data.detail || `Error ${status}`, 'error');
     }
   }
-  await refresh();
+  renderSeatMap();
 }
 
 function setHold(data, token, sentAt) {
@@ -405,7 +430,6 @@ async function expireHoldNow() {
   } finally {
     expiring = false;
   }
-  await refresh();
 }
 
 const tokenHeader = () => ({ 'Payment-Token': state.hold.token });
@@ -438,7 +462,7 @@ async function bookHold() {
     renderHold();
     say(data.detail || `Error ${status}`, 'error');
   }
-  await refresh();
+  renderSeatMap();
 }
 
 async function releaseHold() {
@@ -451,7 +475,7 @@ async function releaseHold() {
   } else {
     say(data.detail || `Error ${status}`, 'error');
   }
-  await refresh();
+  renderSeatMap();
 }
 
 function renderBooking() {
@@ -488,7 +512,7 @@ async function joinWaitlist(categoryId) {
   say(`You are on the waiting list for ${qty} in ${categoryId}.`, 'ok');
   renderEntry();
   await pollEntry();
-  renderEvent();
+  await refreshWaiting();
 }
 
 async function pollEntry() {
@@ -537,7 +561,7 @@ async function leaveWaitlist() {
   } else {
     say(data.detail || `Error ${status}`, 'error');
   }
-  await refresh();
+  await refreshWaiting();
 }
 
 // ---- admission queue -------------------------------------------------------------------
@@ -595,7 +619,9 @@ async function refreshOperator() {
   if (state.tab !== 'operator' || !state.eventId) return;
   const id = encodeURIComponent(state.eventId);
   const [event, queue] = await Promise.all([api('GET', `/events/${id}`), api('GET', `/events/${id}/queue`, { admin: true })]);
-  if (event.status === 200) state.event = event.data;
+  // Its own copy: the storefront's counts come from the stream, and a newer read mixed into
+  // them would count the entries after it twice.
+  if (event.status === 200) state.operatorEvent = event.data;
   renderOperator();
   if (queue.status === 200) {
     const q = queue.data;
@@ -653,7 +679,7 @@ async function readLog() {
 }
 
 function renderOperator() {
-  const event = state.event;
+  const event = state.operatorEvent || state.event;
   if (!event) return;
   $('op-event-name').textContent = `${event.name}`;
   const row = (cells, attrs = {}) => {
@@ -668,14 +694,14 @@ function renderOperator() {
     return tr;
   };
   $('op-categories').tBodies[0].replaceChildren(
-    ...categories().map((c) =>
+    ...event.categories.map((c) =>
       row(
         [[c.name, ''], [c.available, 'num'], [c.held, 'num'], [c.booked, 'num'], [c.total, 'num'], [c.waiting ?? 0, 'num waiting-count']],
         { category: c.category_id },
       ),
     ),
   );
-  const waiting = categories().reduce((sum, c) => sum + (c.waiting ?? 0), 0);
+  const waiting = event.categories.reduce((sum, c) => sum + (c.waiting ?? 0), 0);
   $('op-categories').tFoot.replaceChildren(
     row([['all', ''], [event.available, 'num'], [event.held, 'num'], [event.booked, 'num'], [event.total, 'num'], [waiting, 'num']]),
   );
@@ -756,7 +782,7 @@ function start() {
   $('queue-form').addEventListener('submit', (event) => void putQueue(event));
   $('queue-remove').addEventListener('click', () => void removeQueue());
 
-  every(POLL_MS, refresh);
+  every(POLL_MS, pollMine);
   every(OPERATOR_POLL_MS, refreshOperator);
   setInterval(tick, 200);
 

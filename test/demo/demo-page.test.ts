@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { expect } from 'chai';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { eventually } from '../helpers/eventually.js';
+import { sleep } from '../helpers/eventually.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
 // GET /demo in a real headless Chromium: the storefront (live seat map, holds with their
@@ -200,6 +201,41 @@ describe('storefront demo (GET /demo) in headless Chromium', function () {
     await winner.locator('#booking:not([hidden])').waitFor();
     await loser.locator('#seatmap [data-seat="A4"].booked').waitFor();
     expect((await app.api.get(`/events/${eventId}`)).body).to.include({ booked: 1, held: 0 });
+  });
+
+  it("follows the event's live stream: a second page's hold shows on the first within 1 s, and the first asks nothing more", async () => {
+    const eventId = await seatedEvent('Demo live');
+    const watcher = await newPage();
+    const asked: string[] = [];
+    watcher.on('request', (request) => asked.push(`${request.method()} ${new URL(request.url()).pathname}`));
+    await openDemo(watcher, eventId);
+    await watcher.locator('#refreshed', { hasText: 'live' }).waitFor();
+    expect(asked.filter((request) => request.endsWith('/stream')), 'one stream').to.have.length(1);
+    // The moment A4 turns held on the watcher's page, by the page's clock (the machine's).
+    await watcher.evaluate(() => {
+      const seat = document.querySelector('#seatmap [data-seat="A4"]')!;
+      new MutationObserver(() => {
+        if (seat.classList.contains('held')) (window as unknown as { heldAt?: number }).heldAt ??= Date.now();
+      }).observe(seat, { attributes: true });
+    });
+    const askedBefore = asked.length;
+
+    const buyer = await newPage();
+    await openDemo(buyer, eventId);
+    await buyer.locator('#seatmap [data-seat="A4"]').click();
+    await buyer.locator('#hold-picked').click();
+    await buyer.locator('#hold:not([hidden])').waitFor();
+    await watcher.locator('#seatmap [data-seat="A4"].held').waitFor();
+    await watcher.locator('#categories tr[data-category="stalls"] .held-count', { hasText: '1' }).waitFor();
+    const heldAt = await watcher.evaluate(() => (window as unknown as { heldAt?: number }).heldAt);
+    // When the hold was written: its log entry's time (Redis's clock, on this machine too).
+    const log = await app.api.get(`/events/${eventId}/log`, admin);
+    const writtenAt = Date.parse(log.body.entries.at(-1).at);
+    expect(heldAt! - writtenAt, 'ms from the write to the other page').to.be.below(1_000);
+
+    // and the watcher polls nothing: the stream brought it all
+    await sleep(2_500);
+    expect(asked.slice(askedBefore)).to.deep.equal([]);
   });
 
   it('best available with a countdown; extending adds time; at zero the page shows the hold expired', async () => {
