@@ -190,7 +190,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     webhookStore,
     new AuditLog(commands, keys),
     { allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS },
-    webhookJobs.queue,
+    webhookJobs.kicker,
   );
 
   // One object per resource; each runs its own scripts through the same connections.

@@ -616,7 +616,9 @@ function renderTicket() {
 // ---- operator's view -------------------------------------------------------------------
 
 async function refreshOperator() {
-  if (state.tab !== 'operator' || !state.eventId) return;
+  if (state.tab !== 'operator') return;
+  void refreshWebhooks();
+  if (!state.eventId) return;
   const id = encodeURIComponent(state.eventId);
   const [event, queue] = await Promise.all([api('GET', `/events/${id}`), api('GET', `/events/${id}/queue`, { admin: true })]);
   // Its own copy: the storefront's counts come from the stream, and a newer read mixed into
@@ -669,6 +671,34 @@ async function readLog() {
       tr.dataset.type = entry.type;
       const hold = entry.hold_id ? `…${entry.hold_id.slice(-8)}` : '';
       for (const value of [new Date(entry.at).toLocaleTimeString(), entry.type, entry.category_id, entry.qty, (entry.seats || []).join(' '), hold]) {
+        const td = document.createElement('td');
+        td.textContent = value;
+        tr.append(td);
+      }
+      return tr;
+    }),
+  );
+}
+
+// Every webhook with its status: why it is disabled, or its last failure.
+async function refreshWebhooks() {
+  const { status, data } = await api('GET', '/webhooks', { admin: true });
+  if (status !== 200) return;
+  const time = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '–');
+  $('op-webhooks').tBodies[0].replaceChildren(
+    ...data.webhooks.map((webhook) => {
+      const tr = document.createElement('tr');
+      Object.assign(tr.dataset, { webhook: webhook.webhook_id, status: webhook.status });
+      const failure = webhook.last_failure;
+      const cells = [
+        webhook.url,
+        webhook.event_id === null ? 'every event' : webhook.event_id === state.eventId ? 'this event' : `…${webhook.event_id.slice(-8)}`,
+        webhook.types === null ? 'all' : webhook.types.join(' '),
+        webhook.status === 'disabled' ? `disabled: ${webhook.disabled_reason}` : 'enabled',
+        time(webhook.last_success_at),
+        failure ? `${time(failure.at)} ${failure.error}` : '–',
+      ];
+      for (const value of cells) {
         const td = document.createElement('td');
         td.textContent = value;
         tr.append(td);

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { HoldExpirer } from '../domain/expiry.js';
 import type { RedisClient } from '../redis/client.js';
 import type { DueIndex } from './due-index.js';
+import { startLeasedInterval } from './leased-interval.js';
 
 // Every instance runs a reconciler; a lease in Redis lets one of them sweep per interval,
-// and lapses by itself if that instance dies.
+// and lapses by itself if that instance dies (leased-interval.ts).
 //
 // A sweep expires the past-due holds of the events the due index says have holds falling
 // due (see due-index.ts): its cost follows what is due, not the number of events ever
@@ -41,35 +41,20 @@ export interface ReconcilerOptions {
 }
 
 export function startReconciler(options: ReconcilerOptions): Reconciler {
-  const owner = randomUUID();
   const fullWalkIntervalMs = options.fullWalkIntervalMs ?? FULL_WALK_INTERVAL_MS;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<number> = Promise.resolve(0);
-  let stopped = false;
-
-  const sweep = async (): Promise<number> => {
-    const lease = await options.client.set(options.leaseKey, owner, 'PX', Math.max(options.intervalMs, 100), 'NX');
-    if (lease !== 'OK') return 0;
-    const walk = await options.client.set(options.fullWalkLeaseKey, owner, 'PX', fullWalkIntervalMs, 'NX');
-    return walk === 'OK' ? fullWalk(options) : sweepDue(options);
-  };
-
-  const tick = () => {
-    running = sweep().catch((error) => {
-      options.onError(error);
-      return 0;
-    });
-    void running.finally(() => {
-      if (!stopped) timer = setTimeout(tick, options.intervalMs);
-    });
-  };
-  timer = setTimeout(tick, options.intervalMs);
-
+  const sweeps = startLeasedInterval({
+    client: options.client,
+    leaseKey: options.leaseKey,
+    intervalMs: options.intervalMs,
+    async run(owner) {
+      const walk = await options.client.set(options.fullWalkLeaseKey, owner, 'PX', fullWalkIntervalMs, 'NX');
+      return walk === 'OK' ? fullWalk(options) : sweepDue(options);
+    },
+    onError: options.onError,
+  });
   return {
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
+      await sweeps.stop();
       await options.dueIndex.flush();
     },
     runOnce: () => fullWalk(options),

@@ -1,4 +1,5 @@
 import type { AuditLog } from '../domain/audit-log.js';
+import type { DeliveryKicker } from '../domain/webhooks/webhooks.js';
 import type { AuditEntry } from '../domain/model.js';
 import type { RetryPolicy, WebhookStore } from '../domain/webhooks/store.js';
 import type { Metrics } from '../metrics/registry.js';
@@ -6,7 +7,7 @@ import type { RedisClient } from '../redis/client.js';
 import type { KeySpace } from '../redis/keys.js';
 import { startDeliveryWorker } from './webhook-delivery.js';
 import { WebhookQueue } from './webhook-queue.js';
-import { startWebhookScan, type WebhookScan } from './webhook-scan.js';
+import { scanOnce, startWebhookScan, type WebhookScan } from './webhook-scan.js';
 import { WebhookSender } from './webhook-sender.js';
 
 // Everything that delivers webhooks on one instance: the job queue (and its hints), the
@@ -42,6 +43,8 @@ export interface WebhookJobsOptions {
 
 export interface WebhookJobs {
   queue: WebhookQueue;
+  /** what the webhook routes tell deliveries (a resume, a backfill, a change) */
+  kicker: DeliveryKicker;
   scan: WebhookScan | null;
   stop(): Promise<void>;
 }
@@ -76,20 +79,23 @@ export async function startWebhookJobs(options: WebhookJobsOptions): Promise<Web
         onRunFailed: options.onRunFailed,
       })
     : null;
+  const scanOptions = { client: options.client, keys: options.keys, store: options.store, queue, eventIds: options.eventIds };
   const scan =
     settings.scanIntervalMs > 0
-      ? startWebhookScan({
-          client: options.client,
-          keys: options.keys,
-          store: options.store,
-          queue,
-          eventIds: options.eventIds,
-          intervalMs: settings.scanIntervalMs,
-          onError: options.onError,
-        })
+      ? startWebhookScan({ ...scanOptions, intervalMs: settings.scanIntervalMs, onError: options.onError })
       : null;
+  // A resumed webhook of every event may have events it never sent from: a scan finds them at
+  // once rather than at the next interval.
+  const kicker: DeliveryKicker = {
+    kick(webhookId, eventIds) {
+      queue.kick(webhookId, eventIds);
+      if (eventIds === undefined) void scanOnce(scanOptions).catch(options.onError);
+    },
+    changed: () => queue.changed(),
+  };
   return {
     queue,
+    kicker,
     scan,
     async stop() {
       await scan?.stop();

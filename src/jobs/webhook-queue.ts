@@ -1,5 +1,4 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { DeliveryKicker } from '../domain/webhooks/webhooks.js';
 import type { WebhookStore } from '../domain/webhooks/store.js';
 import type { RedisClient } from '../redis/client.js';
 
@@ -37,7 +36,7 @@ interface Route {
   eventId: string | null;
 }
 
-export class WebhookQueue implements DeliveryKicker {
+export class WebhookQueue {
   readonly queue: Queue<DeliveryJobData>;
   private routes: Route[] = [];
   private routesVersion: string | null = null;

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { compareIds, type AuditLog } from '../domain/audit-log.js';
 import type { WebhookRecord } from '../domain/webhooks/model.js';
 import type { WebhookStore } from '../domain/webhooks/store.js';
 import type { RedisClient } from '../redis/client.js';
 import type { KeySpace } from '../redis/keys.js';
+import { startLeasedInterval } from './leased-interval.js';
 import type { DeliveryJobData, WebhookQueue } from './webhook-queue.js';
 
 // The safety net of deliveries: hints only come from this instance's own writes, so a write
@@ -44,36 +44,18 @@ export async function isBehind(store: WebhookStore, auditLog: AuditLog, webhookI
 }
 
 export function startWebhookScan(options: ScanOptions): WebhookScan {
-  const owner = randomUUID();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<number> = Promise.resolve(0);
-  let stopped = false;
-
-  const scan = async (): Promise<number> => {
-    const lease = await options.client.set(options.keys.webhookScanLease(), owner, 'PX', Math.max(options.intervalMs, 100), 'NX');
-    return lease === 'OK' ? scanOnce(options) : 0;
-  };
-  const tick = () => {
-    running = scan().catch((error) => {
-      options.onError(error);
-      return 0;
-    });
-    void running.finally(() => {
-      if (!stopped) timer = setTimeout(tick, options.intervalMs);
-    });
-  };
-  timer = setTimeout(tick, options.intervalMs);
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-    runOnce: () => scanOnce(options),
-  };
+  const scans = startLeasedInterval({
+    client: options.client,
+    leaseKey: options.keys.webhookScanLease(),
+    intervalMs: options.intervalMs,
+    run: () => scanOnce(options),
+    onError: options.onError,
+  });
+  return { stop: () => scans.stop(), runOnce: () => scanOnce(options) };
 }
 
-async function scanOnce(options: ScanOptions): Promise<number> {
+/** One scan: adds the job of every pair behind; resolves with how many were. */
+export async function scanOnce(options: Omit<ScanOptions, 'intervalMs' | 'onError'>): Promise<number> {
   const webhooks = (await options.store.list()).filter((webhook) => webhook.status === 'enabled');
   if (webhooks.length === 0) return 0;
   const tails = new Map<string, string>();

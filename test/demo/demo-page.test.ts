@@ -44,7 +44,7 @@ describe('storefront demo (GET /demo) in headless Chromium', function () {
       console.log(`      skipped: ${CHROMIUM} is not installed (apt-get install chromium)`);
       this.skip();
     }
-    app = await startTestService({ ADMIN_TOKEN, HOLD_TTL_DEFAULT_S: '120' });
+    app = await startTestService({ ADMIN_TOKEN, HOLD_TTL_DEFAULT_S: '120', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
   });
 
@@ -358,6 +358,31 @@ describe('storefront demo (GET /demo) in headless Chromium', function () {
     const types = await page.locator('#op-log tbody tr').evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.type));
     // newest first: the standing hold, the booking, the seated hold
     expect(types).to.deep.equal(['hold.created', 'booking.created', 'hold.created']);
+  });
+
+  it("operator's view: every webhook with its status, why it is disabled, its last failure", async () => {
+    const eventId = await seatedEvent('Demo webhooks');
+    // nothing listens on port 9 of this machine: every attempt fails, refused
+    const failing = await app.api.post('/webhooks', { url: 'http://127.0.0.1:9/hook', event_id: eventId }, admin);
+    const stopped = await app.api.post('/webhooks', { url: 'https://crm.example/hook', types: ['booking.created'] }, admin);
+    expect([failing.status, stopped.status]).to.deep.equal([201, 201]);
+    expect((await app.api.request('PATCH', `/webhooks/${stopped.body.webhook_id}`, { status: 'disabled' }, admin)).status).to.equal(200);
+    expect((await app.api.post('/holds', { event_id: eventId, seats: ['A1'] })).status).to.equal(201);
+    await eventually(async () => (await app.api.get(`/webhooks/${failing.body.webhook_id}`, admin)).body.last_failure !== undefined);
+
+    const page = await newPage();
+    await openDemo(page, eventId);
+    await page.locator('#tab-operator').click();
+    await page.locator('#admin-token').fill(ADMIN_TOKEN);
+    await page.locator('#token-form button').click();
+    const failingRow = page.locator(`#op-webhooks tr[data-webhook="${failing.body.webhook_id}"][data-status="enabled"] td`);
+    await failingRow.first().waitFor();
+    const failingCells = await failingRow.allInnerTexts();
+    expect(failingCells.slice(0, 5)).to.deep.equal(['http://127.0.0.1:9/hook', 'this event', 'all', 'enabled', '–']);
+    expect(failingCells[5]).to.match(/could not deliver: ECONNREFUSED$/);
+    const stoppedCells = await page.locator(`#op-webhooks tr[data-webhook="${stopped.body.webhook_id}"][data-status="disabled"] td`).allInnerTexts();
+    expect(stoppedCells).to.deep.equal(['https://crm.example/hook', 'every event', 'booking.created', 'disabled: Disabled by an operator.', '–', '–']);
+    for (const webhook of [failing.body, stopped.body]) await app.api.delete(`/webhooks/${webhook.webhook_id}`, undefined, admin);
   });
 
   it('screenshots of a busy on-sale for docs/ (only with DEMO_SCREENSHOTS)', async function () {
