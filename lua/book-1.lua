@@ -24,16 +24,16 @@ local ctx = newContext(KEYS[1], eventId)
 local key = ctx.keys.hold(localId)
 local hold, refused = holdOfHolder(ctx, localId, tokenDigest)
 if not hold then
-  return {refused, effectsReply(ctx)}
+  return reply(ctx, refused)
 end
 local marker = ctx.keys.bookedMarker(localId)
 local existing = redis.call('GET', marker)
 if existing then
   local bookingLocal = string.match(existing, '%.(.+)$') or existing
-  return {2, effectsReply(ctx), existing, unpack(flatten(readRecord(ctx.keys.booking(bookingLocal)) or {}))}
+  return reply(ctx, 2, existing, unpack(flatten(readRecord(ctx.keys.booking(bookingLocal)) or {})))
 end
 if hold.status == 'released' or hold.status == 'expired' then
-  return {-6, effectsReply(ctx), hold.status}
+  return reply(ctx, -6, hold.status)
 end
 loadEvent(ctx)
 if not holdIsActive(ctx, localId, hold) then
@@ -41,7 +41,7 @@ if not holdIsActive(ctx, localId, hold) then
   -- clock may since read earlier): refused as expired, its seats never sold twice.
   expireHold(ctx, localId)
   serveFreed(ctx, retentionMs)
-  return {-6, effectsReply(ctx), 'expired'}
+  return reply(ctx, -6, 'expired')
 end
 
 local bookingId = publicId(ctx, bookingLocalId)
@@ -57,8 +57,12 @@ redis.call('HSET', bookingKey, 'hold_id', publicId(ctx, localId), 'event_id', ev
 if hold.seats then
   redis.call('HSET', bookingKey, 'seats', hold.seats)
 end
+if hold.block then
+  -- a booking of house seats: cancelled, they go back to the block while it is active
+  redis.call('HSET', bookingKey, 'block', hold.block)
+end
 if hold.entry then
   redis.call('HSET', bookingKey, 'entry', hold.entry)
   redis.call('HSET', ctx.keys.entry(hold.entry), 'status', 'booked', 'booking_id', bookingId)
 end
-return {1, effectsReply(ctx), bookingId, unpack(flatten(readRecord(bookingKey)))}
+return reply(ctx, 1, bookingId, unpack(flatten(readRecord(bookingKey))))

@@ -1,4 +1,5 @@
--- Cancels a booking: its seats go back on sale (to waiting lists first), exactly once.
+-- Cancels a booking: its seats go back on sale (to waiting lists first), exactly once; a
+-- booking of seats held from a block gives them back to the block while it is active.
 -- KEYS[1] event hash
 -- ARGV[1] event id
 -- ARGV[2] booking id (the event-local part)
@@ -24,7 +25,7 @@ local ctx = newContext(KEYS[1], eventId)
 local key = ctx.keys.booking(bookingLocalId)
 local booking = readRecord(key)
 if not booking then
-  return {-4, effectsReply(ctx)}
+  return reply(ctx, -4)
 end
 if not asAdmin then
   local digest = booking.token
@@ -34,16 +35,25 @@ if not asAdmin then
     digest = redis.call('HGET', ctx.keys.hold(holdLocal), 'token')
   end
   if digest ~= ARGV[3] then
-    return {-5, effectsReply(ctx)}
+    return reply(ctx, -5)
   end
 end
 if booking.status == 'cancelled' then
-  return {2, effectsReply(ctx), unpack(flatten(booking))}
+  return reply(ctx, 2, unpack(flatten(booking)))
 end
 loadEvent(ctx)
-local bookingId = publicId(ctx, bookingLocalId)
-moveLines(ctx, decodeLines(booking.lines or booking.qty), 'booked', 'available', 'booking.cancelled', booking.hold_id,
-  { 'booking_id', bookingId })
+local ids = { 'hold_id', booking.hold_id, 'booking_id', publicId(ctx, bookingLocalId) }
+local lines = decodeLines(booking.lines or booking.qty)
+local block = booking.block and blockOf(ctx, booking.block)
+if block and block.status == 'active' then
+  ids[#ids + 1] = 'block_id'
+  ids[#ids + 1] = publicId(ctx, block.id)
+  moveLines(ctx, lines, 'booked', 'blocked', 'booking.cancelled', ids)
+  blockGive(block, lines)
+  blockSave(ctx, block)
+else
+  moveLines(ctx, lines, 'booked', 'available', 'booking.cancelled', ids)
+end
 redis.call('HSET', key, 'status', 'cancelled', 'cancelled_at', ctx.now)
 serveFreed(ctx, retentionMs)
-return {1, effectsReply(ctx), unpack(flatten(readRecord(key)))}
+return reply(ctx, 1, unpack(flatten(readRecord(key))))

@@ -1,88 +1,95 @@
--- Creates an event with its categories, every seat available. Idempotent on the event id:
--- a retry of the same attempt finds the event and changes nothing.
+-- Creates an event with its categories and quotas, every seat available (seated categories'
+-- rows were written first by putRows). Idempotent on the event id: a retry of the same
+-- attempt finds the event and changes nothing. Writes no audit entry: the log replays from
+-- the event as created.
 -- KEYS[1] event hash
 -- ARGV[1] event id
 -- ARGV[2] name
 -- ARGV[3] max seats per hold for this event, '' for the service's limit
--- ARGV[4] categories, JSON: [{"id":…, "name":…, "capacity":n} | {"id":…, "name":…, "rows":[["A",20], …]}]
+-- ARGV[4] the event's sales state: 'open' | 'paused'
+-- ARGV[5] categories, JSON: [{"id", "name", "sales", "capacity"} | {"id", "name", "sales", "rows", "seats"}]
+--         (rows: how many rows putRows wrote, seats: their seats)
+-- ARGV[6] quotas, JSON: [{"id", "capacity", "categories": [cid, …]}]
 -- Returns {1, created_at_ms}   created
 --         {2, created_at_ms}   the event already exists (a retry)
---@include serverTime
---@include keys
---@include args
---@include seatmap
+--@include categories
+--@include reply
 
 local eventId = nonEmpty(ARGV[1], 'event id')
 local name = nonEmpty(ARGV[2], 'name')
 if ARGV[3] ~= '' then
   positiveInt(ARGV[3], 'max_per_hold')
 end
-local categories = cjson.decode(ARGV[4])
-if type(categories) ~= 'table' or #categories == 0 then
+local sales = salesArg(ARGV[4], 'sales')
+local categories = cjson.decode(ARGV[5])
+local quotas = cjson.decode(ARGV[6])
+if type(categories) ~= 'table' or #categories == 0 or #categories > MAX_CATEGORIES then
   error('bad argument categories')
 end
-local k = eventKeysOf(KEYS[1])
-local existing = redis.call('HGET', k.event, 'created_at')
+if type(quotas) ~= 'table' or #quotas > 50 then
+  error('bad argument quotas')
+end
+local ctx = newContext(KEYS[1], eventId)
+local existing = redis.call('HGET', ctx.keys.event, 'created_at')
 if existing then
   return {2, tonumber(existing)}
 end
 
 -- Check everything before the first write.
-local ids, rowsSeen, total, rowOrder = {}, {}, 0, 0
-for _, c in ipairs(categories) do
-  nonEmpty(c.id, 'category id')
-  if c.name ~= nil then
-    nonEmpty(c.name, 'category name')
+local ids, checked, total, seated = {}, {}, 0, 0
+for i, spec in ipairs(categories) do
+  if ids[spec.id] then
+    error('duplicate category ' .. tostring(spec.id))
   end
-  if ids[c.id] then
-    error('duplicate category ' .. c.id)
+  ids[spec.id] = true
+  local kind, seats, groups = checkNewCategory(ctx, spec)
+  checked[i] = { kind = kind, seats = seats, groups = groups, quotas = {} }
+  total = total + seats
+  if kind == 'seated' then
+    seated = seated + seats
   end
-  ids[c.id] = true
-  if c.rows then
-    for _, r in ipairs(c.rows) do
-      local row, seats = r[1], positiveInt(r[2], 'row seats')
-      if type(row) ~= 'string' or not string.find(row, '^[A-Za-z0-9-]*[A-Za-z-]$') then
-        error('bad row ' .. tostring(row))
-      end
-      if rowsSeen[row] then
-        error('duplicate row ' .. row)
-      end
-      rowsSeen[row] = true
-      total = total + seats
+end
+if total > MAX_EVENT_SEATS or seated > MAX_SEATED_SEATS then
+  error('bad argument: ' .. total .. ' seats, ' .. seated .. ' seated')
+end
+local quotaIds, indexOf = {}, {}
+for i, spec in ipairs(categories) do
+  indexOf[spec.id] = i
+end
+for _, q in ipairs(quotas) do
+  idArg(q.id, 'quota id')
+  if quotaIds[q.id] then
+    error('duplicate quota ' .. q.id)
+  end
+  quotaIds[q.id] = true
+  positiveInt(q.capacity, 'quota capacity')
+  if type(q.categories) ~= 'table' or #q.categories == 0 then
+    error('bad argument quota categories')
+  end
+  local inQuota = {}
+  for _, cid in ipairs(q.categories) do
+    if not indexOf[cid] or inQuota[cid] then
+      error('bad argument quota category ' .. tostring(cid))
     end
-  else
-    total = total + positiveInt(c.capacity, 'capacity')
+    inQuota[cid] = true
+    local list = checked[indexOf[cid]].quotas
+    list[#list + 1] = q.id
   end
 end
 
-local now = serverTimeMs()
-local order = {}
-for _, c in ipairs(categories) do
-  order[#order + 1] = c.id
-  local p = 'c:' .. c.id .. ':'
-  local capacity, kind, rowNames = 0, 'general', {}
-  if c.rows then
-    kind = 'seated'
-    local rowFields, seatFields, freeFields, runFields = {}, {}, {}, {}
-    for _, r in ipairs(c.rows) do
-      local row, seats = r[1], tonumber(r[2])
-      rowOrder = rowOrder + 1
-      capacity = capacity + seats
-      rowNames[#rowNames + 1] = row
-      redis.call('HSET', k.rows, row, c.id .. ',' .. seats .. ',' .. rowOrder)
-      redis.call('HSET', k.seats, row, string.rep('A', seats))
-      redis.call('HSET', k.rowFree, row, seats)
-      redis.call('HSET', k.rowRun, row, seats)
-    end
-  else
-    capacity = tonumber(c.capacity)
-  end
-  redis.call('HSET', k.event, p .. 'kind', kind, p .. 'name', c.name or c.id, p .. 'total', capacity,
-    p .. 'available', capacity, p .. 'held', 0, p .. 'booked', 0)
-  if kind == 'seated' then
-    redis.call('HSET', k.event, p .. 'rows', table.concat(rowNames, ','))
-  end
+ctx.legacy, ctx.categories, ctx.version, ctx.sales = false, {}, 0, sales
+ctx.sums = { total = 0, available = 0, held = 0, booked = 0, blocked = 0 }
+ctx.quotaIds = {}
+for _, q in ipairs(quotas) do
+  local p = 'q:' .. q.id .. ':'
+  redis.call('HSET', ctx.keys.event, p .. 'capacity', q.capacity, p .. 'cats', table.concat(q.categories, ','), p .. 'used', 0)
+  ctx.quotaIds[#ctx.quotaIds + 1] = q.id
 end
-redis.call('HSET', k.event, 'name', name, 'cats', table.concat(order, ','), 'total', total,
-  'available', total, 'held', 0, 'booked', 0, 'max_per_hold', ARGV[3], 'created_at', now)
-return {1, now}
+for i, spec in ipairs(categories) do
+  local c = checked[i]
+  writeNewCategory(ctx, spec, c.kind, c.seats, c.groups, c.quotas)
+end
+redis.call('HSET', ctx.keys.event, 'name', name, 'cats', table.concat(ctx.categories, ','), 'max_per_hold', ARGV[3],
+  'created_at', ctx.now, 'sales', sales, 'quotas', table.concat(ctx.quotaIds, ','))
+commit(ctx)
+return {1, ctx.now}

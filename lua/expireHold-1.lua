@@ -19,16 +19,16 @@ local ctx = newContext(KEYS[1], eventId)
 local key = ctx.keys.hold(localId)
 local hold = readRecord(key)
 if not hold or hold.status ~= 'active' then
-  return {-9, effectsReply(ctx)}
+  return reply(ctx, -9)
 end
 local inActive = redis.call('HEXISTS', ctx.keys.active, localId) == 1
 if inActive and ctx.now < tonumber(hold.expires_at) then
-  return {-8, effectsReply(ctx), tonumber(hold.expires_at) - ctx.now}
+  return reply(ctx, -8, tonumber(hold.expires_at) - ctx.now)
 end
 loadEvent(ctx)
 local gaveBack = expireHold(ctx, localId)
 serveFreed(ctx, retentionMs)
 if gaveBack then
-  return {1, effectsReply(ctx)}
+  return reply(ctx, 1)
 end
-return {0, effectsReply(ctx)}
+return reply(ctx, 0)

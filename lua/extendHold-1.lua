@@ -30,31 +30,31 @@ local ctx = newContext(KEYS[1], eventId)
 local key = ctx.keys.hold(localId)
 local hold, refused = holdOfHolder(ctx, localId, tokenDigest)
 if not hold then
-  return {refused, effectsReply(ctx)}
+  return reply(ctx, refused)
 end
 if hold.status == 'booked' then
-  return {-7, effectsReply(ctx)}
+  return reply(ctx, -7)
 end
 if hold.status == 'released' or hold.status == 'expired' then
-  return {-6, effectsReply(ctx), hold.status}
+  return reply(ctx, -6, hold.status)
 end
 if not holdIsActive(ctx, localId, hold) then
   -- a hold past its expires_at is never revived: it expires now
   loadEvent(ctx)
   expireHold(ctx, localId)
   serveFreed(ctx, retentionMs)
-  return {-6, effectsReply(ctx), 'expired'}
+  return reply(ctx, -6, 'expired')
 end
 
 local expiresAt = tonumber(hold.expires_at)
 local used = tonumber(hold.extensions or 0)
 local wanted = ctx.now + ttlMs
 if wanted <= expiresAt then
-  return {2, effectsReply(ctx), unpack(flatten(hold))}
+  return reply(ctx, 2, unpack(flatten(hold)))
 end
 local bound = tonumber(hold.created_at) + lifetimeMs
 if used >= maxExtensions or expiresAt >= bound then
-  return {-19, effectsReply(ctx), math.max(0, maxExtensions - used)}
+  return reply(ctx, -19, math.max(0, maxExtensions - used))
 end
 local newExpiresAt = math.min(wanted, bound)
 loadEvent(ctx)
@@ -68,6 +68,11 @@ end
 local lines = decodeLines(hold.lines or hold.qty)
 local holdId = publicId(ctx, localId)
 for _, line in ipairs(lines) do
-  logEntry(ctx, 'hold.extended', { 'category_id', line.categoryId, 'qty', line.qty, 'hold_id', holdId, 'expires_at', newExpiresAt })
+  local fields = { 'category_id', line.categoryId, 'qty', line.qty, 'hold_id', holdId, 'expires_at', newExpiresAt }
+  if hold.block then
+    fields[#fields + 1] = 'block_id'
+    fields[#fields + 1] = publicId(ctx, hold.block)
+  end
+  logEntry(ctx, 'hold.extended', fields)
 end
-return {1, effectsReply(ctx), unpack(flatten(readRecord(key)))}
+return reply(ctx, 1, unpack(flatten(readRecord(key))))

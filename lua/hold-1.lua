@@ -1,5 +1,6 @@
--- Holds seats of one event: reclaims past-due holds first (their seats go to waiting
--- lists first), then takes the seats asked for, all or nothing unless partial.
+-- Holds seats of one event: reclaims past-due holds first (their seats go to waiting lists
+-- first), then takes the seats asked for, all or nothing unless partial. A hold from a block
+-- (ARGV[13]) takes the block's seats instead, and none of the public rules apply to it.
 -- Idempotent on the hold id: a retry of the same attempt finds the hold and takes nothing.
 -- KEYS[1] event hash
 -- ARGV[1] event id
@@ -16,20 +17,28 @@
 --          items: 'cid=qty;cid=qty'; seats: 'A1,A2'
 -- ARGV[11] admission ticket id (event-local part), '' when none was sent
 -- ARGV[12] admission token digest, '' when none
--- Returns {1, effects, qty, expires_at, created_at, lines, seats, requested_qty, extensions_used}
+-- ARGV[13] block id (event-local part) for a hold from a block, '' for a public hold
+-- Returns {1, effects, qty, expires_at, created_at, lines, seats, requested_qty, extensions_used, block}
 --         {2, effects, ...the same, of the existing hold}       a retry
 --         {-1, effects}                        event not found
---         {-2, effects, available, more_due}   not enough seats, or (more_due = 1) more past-due
---                                              holds than one batch: reclaim them all, ask again
+--         {-2, effects, available, more_due, quota triples…}  not enough seats or quota room
+--                                              (available: what one hold could take now; from a
+--                                              block, what the block holds of the category), or
+--                                              (more_due = 1) more past-due holds than one batch:
+--                                              reclaim them all, ask again
 --         {-3, effects, limit}                 total qty above the per-hold limit
 --         {-10, effects}                       the hold id is taken by another attempt
---         {-13, effects, more_due, cid, requested, available, …}  items short: every short line
---         {-14, effects, seat, …}              named seats held or booked: every such seat
+--         {-13, effects, more_due, n, n × (cid, requested, available), quota triples…}  items short
+--         {-14, effects, seat, …}              named seats held, booked or blocked (or not in the block)
 --         {-15, effects, seat, …}              seat ids the event does not have
 --         {-16, effects, cid}                  unknown category ('' : category_id required)
 --         {-17, effects, cid}                  the category's waiting list comes first
 --         {-18, effects, available}            no run of qty adjacent seats
+--         {-21, effects}                       no such block
+--         {-22, effects, cid, …}               categories not on sale
+--         {-23, effects, quota triples…}       named seats: not enough room in quotas
 --         {-30 | -31, effects}                 admission required / admission in use
+-- quota triples: quota_id, requested, available — every quota short for the request.
 -- effects: {expired, logged, offer hold id, offer expires_at, …}
 --@include args
 --@include waitlist
@@ -45,44 +54,63 @@ local serviceMax = positiveInt(ARGV[7], 'max qty')
 local afterFullReclaim = ARGV[8] == '1'
 local mode = ARGV[9]
 local spec = ARGV[10]
+local blockLocalId = ARGV[13] or ''
 
 local ctx = newContext(KEYS[1], eventId)
 if not loadEvent(ctx) then
-  return {-1, effectsReply(ctx)}
+  return reply(ctx, -1)
 end
 
 local function holdReply(code, hold)
-  return {code, effectsReply(ctx), tonumber(hold.qty), tonumber(hold.expires_at), tonumber(hold.created_at),
-    hold.lines or ('general=' .. hold.qty), hold.seats or '', tonumber(hold.requested_qty), tonumber(hold.extensions or 0)}
+  return reply(ctx, code, tonumber(hold.qty), tonumber(hold.expires_at), tonumber(hold.created_at),
+    hold.lines or ('general=' .. hold.qty), hold.seats or '', tonumber(hold.requested_qty),
+    tonumber(hold.extensions or 0), hold.block or '')
 end
 
 local existing = readRecord(ctx.keys.hold(localId))
 if existing then
   if existing.token ~= tokenDigest then
-    return {-10, effectsReply(ctx)}
+    return reply(ctx, -10)
   end
   return holdReply(2, existing)
 end
 
+local block = nil
+if blockLocalId ~= '' then
+  block = blockOf(ctx, blockLocalId)
+  if not block then
+    return reply(ctx, -21)
+  end
+end
+
 -- What is asked, checked against the event before anything is written.
-local limit = perHoldLimit(ctx, serviceMax)
 local wanted = {}          -- category ids the hold would take seats of
 local request = {}
 if mode == 'qty' then
   local cid, qty, partial, adjacent = string.match(spec, '^([^|]*)|(%d+)|([01])|([01])$')
   qty = positiveInt(qty, 'qty')
   if cid == '' then
-    if #ctx.categories ~= 1 then
-      return {-16, effectsReply(ctx), ''}
+    if block then
+      local held = {}
+      for id in pairs(block.lines) do held[#held + 1] = id end
+      if #held > 1 then
+        return reply(ctx, -16, '')
+      end
+      cid = held[1] or ctx.categories[1]
+    elseif #ctx.categories ~= 1 then
+      return reply(ctx, -16, '')
+    else
+      cid = ctx.categories[1]
     end
-    cid = ctx.categories[1]
-  elseif not hasCategory(ctx, cid) then
-    return {-16, effectsReply(ctx), cid}
+  elseif not cat(ctx, cid) then
+    return reply(ctx, -16, cid)
   end
-  request = { categoryId = cid, qty = qty, partial = partial == '1', adjacent = adjacent == '1' }
-  request.requested = qty
+  request = { categoryId = cid, qty = qty, partial = partial == '1', adjacent = adjacent == '1', requested = qty }
   wanted[1] = cid
 elseif mode == 'items' then
+  if block then
+    error('bad argument: a hold from a block takes seats or qty')
+  end
   request.lines = {}
   request.requested = 0
   local named = {}
@@ -93,8 +121,8 @@ elseif mode == 'items' then
       error('bad argument items: category ' .. cid .. ' twice')
     end
     named[cid] = true
-    if not hasCategory(ctx, cid) then
-      return {-16, effectsReply(ctx), cid}
+    if not cat(ctx, cid) then
+      return reply(ctx, -16, cid)
     end
     request.lines[#request.lines + 1] = { categoryId = cid, qty = qty }
     request.requested = request.requested + qty
@@ -112,22 +140,20 @@ elseif mode == 'seats' then
     end
     named[seat] = true
     local row, num = parseSeatId(seat)
-    local info = row and rowInfo(ctx, row)
-    if not info or num > info.seats then
+    local r = row and rowState(ctx, row)
+    if not r or num > r.seats then
       unknown[#unknown + 1] = seat
     else
       request.seats[#request.seats + 1] = seat
-      if not byCategory[info.categoryId] then
-        byCategory[info.categoryId] = {}
-        order[#order + 1] = info.categoryId
+      if not byCategory[r.categoryId] then
+        byCategory[r.categoryId] = {}
+        order[#order + 1] = r.categoryId
       end
-      table.insert(byCategory[info.categoryId], seat)
+      table.insert(byCategory[r.categoryId], seat)
     end
   end
   if #unknown > 0 then
-    local reply = {-15, effectsReply(ctx)}
-    for _, seat in ipairs(unknown) do reply[#reply + 1] = seat end
-    return reply
+    return replyWith(ctx, -15, unknown)
   end
   if #request.seats == 0 then
     error('bad argument seats')
@@ -141,13 +167,65 @@ elseif mode == 'seats' then
 else
   error('bad argument mode ' .. tostring(mode))
 end
-if request.requested > limit then
-  return {-3, effectsReply(ctx), limit}
+
+local function createFrom(lines)
+  local allSeats = {}
+  for _, line in ipairs(lines) do
+    for _, seat in ipairs(line.seats or {}) do
+      allSeats[#allSeats + 1] = seat
+    end
+  end
+  if #allSeats > 0 then
+    allSeats = sortSeats(ctx, allSeats)
+  end
+  createHold(ctx, {
+    localId = localId, lines = lines, qty = linesTotal(lines), requested = request.requested, seats = allSeats,
+    ttlMs = ttlMs, tokenDigest = tokenDigest, retentionMs = retentionMs, block = block,
+  })
+  return holdReply(1, readRecord(ctx.keys.hold(localId)))
+end
+
+-- A hold from a block: the block's seats, whatever the public rules say.
+if block then
+  if request.requested > 100 then
+    error('bad argument: a hold from a block takes at most 100 seats')
+  end
+  if mode == 'seats' then
+    local missing = seatsNotInBlock(ctx, block, request.seats)
+    if #missing > 0 then
+      return replyWith(ctx, -14, sortSeats(ctx, missing))
+    end
+    return createFrom(request.lines)
+  end
+  local cid, qty = request.categoryId, request.qty
+  local inBlock = blockQty(block, cid)
+  if inBlock < qty then
+    return reply(ctx, -2, inBlock, 0)
+  end
+  local line = { categoryId = cid, qty = qty }
+  if cat(ctx, cid).kind == 'seated' then
+    line.seats = blockSeats(ctx, block, cid, qty)
+  end
+  return createFrom({ line })
+end
+
+if request.requested > perHoldLimit(ctx, serviceMax) then
+  return reply(ctx, -3, perHoldLimit(ctx, serviceMax))
 end
 
 local gate = admissionGate(ctx, ARGV[11], ARGV[12], true)
 if gate then
-  return {gate, effectsReply(ctx)}
+  return reply(ctx, gate)
+end
+
+local paused = {}
+for _, cid in ipairs(wanted) do
+  if not onSale(ctx, cat(ctx, cid)) then
+    paused[#paused + 1] = cid
+  end
+end
+if #paused > 0 then
+  return replyWith(ctx, -22, paused)
 end
 upgradeEvent(ctx)
 
@@ -161,42 +239,68 @@ end
 -- (or whether it gets any), so the caller gives them all back and asks again. Only a general
 -- qty hold that has its seats anyway decides now.
 if moreDue == 1 then
-  local generalQty = mode == 'qty' and
-    redis.call('HGET', ctx.keys.event, 'c:' .. request.categoryId .. ':kind') ~= 'seated' and
-    categoryAvailable(ctx, request.categoryId) >= request.qty and
-    waitingCount(ctx, request.categoryId) == 0
+  local c = cat(ctx, request.categoryId or wanted[1])
+  local generalQty = mode == 'qty' and c.kind ~= 'seated' and purchasable(ctx, c) >= request.qty and
+    waitingCount(ctx, c.id) == 0
   if not generalQty then
-    return {-2, effectsReply(ctx), 0, 1}
+    return reply(ctx, -2, 0, 1)
   end
 end
 
 for _, cid in ipairs(wanted) do
   if waitingCount(ctx, cid) > 0 then
-    return {-17, effectsReply(ctx), cid}
+    return reply(ctx, -17, cid)
   end
+end
+
+-- Every quota short for `lines` (seats they would take out of sale per quota), as triples.
+local function quotaShortfall(lines)
+  local need, order = {}, {}
+  for _, line in ipairs(lines) do
+    for _, qid in ipairs(cat(ctx, line.categoryId).quotas) do
+      if not need[qid] then
+        order[#order + 1] = qid
+        need[qid] = 0
+      end
+      need[qid] = need[qid] + line.qty
+    end
+  end
+  local short = {}
+  for _, qid in ipairs(order) do
+    local room = quotaRoom(quota(ctx, qid))
+    if need[qid] > room then
+      short[#short + 1] = qid
+      short[#short + 1] = need[qid]
+      short[#short + 1] = math.max(0, room)
+    end
+  end
+  return short
 end
 
 local lines
 if mode == 'qty' then
-  local cid, qty = request.categoryId, request.qty
-  local available = categoryAvailable(ctx, cid)
-  local seated = redis.call('HGET', ctx.keys.event, 'c:' .. cid .. ':kind') == 'seated'
-  if available < qty and (moreDue == 1 or not request.partial or available == 0) then
-    return {-2, effectsReply(ctx), available, moreDue}
+  local c, qty = cat(ctx, request.categoryId), request.qty
+  local canTake = purchasable(ctx, c)
+  if canTake < qty and (moreDue == 1 or not request.partial or canTake == 0) then
+    local refusal = { canTake, moreDue }
+    for _, value in ipairs(quotaShortfall({ { categoryId = c.id, qty = qty } })) do
+      refusal[#refusal + 1] = value
+    end
+    return replyWith(ctx, -2, refusal)
   end
-  local take = math.min(qty, available)
-  local line = { categoryId = cid, qty = take }
-  if seated then
+  local line = { categoryId = c.id, qty = math.min(qty, canTake) }
+  if c.kind == 'seated' then
     local pickMode = 'scattered'
-    if request.adjacent then
+    if request.adjacent and line.qty == qty then
+      -- (a partial hold that quotas cut below qty takes what it may as adjacent: false does)
       pickMode = request.partial and 'prefer' or 'adjacent'
     end
-    local seats = pickSeats(ctx, cid, qty, pickMode, request.partial)
+    local seats = pickSeats(ctx, c.id, line.qty, pickMode, request.partial)
     if #seats == 0 then
       if moreDue == 1 then
-        return {-2, effectsReply(ctx), available, moreDue}
+        return reply(ctx, -2, c.available, moreDue)
       end
-      return {-18, effectsReply(ctx), available}
+      return reply(ctx, -18, c.available)
     end
     line.qty = #seats
     line.seats = seats
@@ -205,23 +309,23 @@ if mode == 'qty' then
 elseif mode == 'items' then
   local short = {}
   for _, line in ipairs(request.lines) do
-    local available = categoryAvailable(ctx, line.categoryId)
+    local available = cat(ctx, line.categoryId).available
     if available < line.qty then
-      short[#short + 1] = { line.categoryId, line.qty, available }
+      short[#short + 1] = line.categoryId
+      short[#short + 1] = line.qty
+      short[#short + 1] = available
     end
   end
-  if #short > 0 then
-    local reply = {-13, effectsReply(ctx), moreDue}
-    for _, s in ipairs(short) do
-      reply[#reply + 1] = s[1]
-      reply[#reply + 1] = s[2]
-      reply[#reply + 1] = s[3]
-    end
-    return reply
+  local quotaShort = quotaShortfall(request.lines)
+  if #short > 0 or #quotaShort > 0 then
+    local refusal = { moreDue, #short / 3 }
+    for _, value in ipairs(short) do refusal[#refusal + 1] = value end
+    for _, value in ipairs(quotaShort) do refusal[#refusal + 1] = value end
+    return replyWith(ctx, -13, refusal)
   end
   lines = {}
   for _, line in ipairs(request.lines) do
-    if redis.call('HGET', ctx.keys.event, 'c:' .. line.categoryId .. ':kind') == 'seated' then
+    if cat(ctx, line.categoryId).kind == 'seated' then
       line.seats = pickSeats(ctx, line.categoryId, line.qty, 'prefer', false)
     end
     lines[#lines + 1] = line
@@ -231,31 +335,20 @@ else
   local availableByte = string.byte('A')
   for _, seat in ipairs(request.seats) do
     local row, num = parseSeatId(seat)
-    if string.byte(redis.call('HGET', ctx.keys.seats, row), num) ~= availableByte then
+    if string.byte(rowState(ctx, row).status, num) ~= availableByte then
       taken[#taken + 1] = seat
     end
   end
   if #taken > 0 then
-    local reply = {-14, effectsReply(ctx)}
-    for _, seat in ipairs(sortSeats(ctx, taken)) do reply[#reply + 1] = seat end
-    return reply
+    return replyWith(ctx, -14, sortSeats(ctx, taken))
+  end
+  local quotaShort = quotaShortfall(request.lines)
+  if #quotaShort > 0 then
+    return replyWith(ctx, -23, quotaShort)
   end
   lines = request.lines
 end
 
-local allSeats = {}
-for _, line in ipairs(lines) do
-  for _, seat in ipairs(line.seats or {}) do
-    allSeats[#allSeats + 1] = seat
-  end
-end
-if #allSeats > 0 then
-  allSeats = sortSeats(ctx, allSeats)
-end
-local qty = linesTotal(lines)
-createHold(ctx, {
-  localId = localId, lines = lines, qty = qty, requested = request.requested, seats = allSeats,
-  ttlMs = ttlMs, tokenDigest = tokenDigest, retentionMs = retentionMs,
-})
+local result = createFrom(lines)
 admissionBind(ctx, ARGV[11], localId)
-return holdReply(1, readRecord(ctx.keys.hold(localId)))
+return result

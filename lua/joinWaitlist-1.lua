@@ -1,5 +1,6 @@
 -- Puts a customer on a category's waiting list; when nobody waits before it and the seats
--- are there, it is offered a hold at once. Idempotent on the entry id.
+-- (and room in the category's quotas) are there, it is offered a hold at once. Idempotent on
+-- the entry id.
 -- KEYS[1] event hash
 -- ARGV[1] event id
 -- ARGV[2] entry id (the event-local part)
@@ -21,8 +22,9 @@
 --         {-10, effects}         the entry id is taken by another attempt
 --         {-16, effects, cid}    unknown category ('' : category_id required)
 --         {-20, effects, total}  qty above the category's total
---         {-30 | -31, effects}   admission required / the entry would be offered at once (its
---                                admission's hold) while that admission has an active hold
+--         {-22, effects, cid}    the category is not on sale
+--         {-30 | -31, effects}   admission required / the admission already has an active
+--                                hold or waiting-list entry
 --@include args
 --@include waitlist
 --@include admission
@@ -39,7 +41,7 @@ local retentionMs = nonNegativeInt(ARGV[9], 'retention')
 
 local ctx = newContext(KEYS[1], eventId)
 if not loadEvent(ctx) then
-  return {-1, effectsReply(ctx)}
+  return reply(ctx, -1)
 end
 local key = ctx.keys.entry(entryId)
 
@@ -48,61 +50,55 @@ local function entryReply(code, entry)
   if entry.status == 'waiting' then
     position = waitPosition(ctx, entry.category, entry.member)
   end
-  return {code, effectsReply(ctx), entry.status, position, entry.category}
+  return reply(ctx, code, entry.status, position, entry.category)
 end
 
 local existing = readRecord(key)
 if existing then
   if existing.token ~= tokenDigest then
-    return {-10, effectsReply(ctx)}
+    return reply(ctx, -10)
   end
   return entryReply(2, existing)
 end
 if cid == '' then
   if #ctx.categories ~= 1 then
-    return {-16, effectsReply(ctx), ''}
+    return reply(ctx, -16, '')
   end
   cid = ctx.categories[1]
-elseif not hasCategory(ctx, cid) then
-  return {-16, effectsReply(ctx), cid}
+end
+local c = cat(ctx, cid)
+if not c then
+  return reply(ctx, -16, cid)
 end
 local limit = perHoldLimit(ctx, serviceMax)
 if qty > limit then
-  return {-3, effectsReply(ctx), limit}
+  return reply(ctx, -3, limit)
 end
-local total = categoryCounts(ctx, cid).total
-if qty > total then
-  return {-20, effectsReply(ctx), total}
+if qty > c.total then
+  return reply(ctx, -20, c.total)
 end
-local gate = admissionGate(ctx, ARGV[10], ARGV[11], false)
+local gate = admissionGate(ctx, ARGV[10], ARGV[11], true)
 if gate then
-  return {gate, effectsReply(ctx)}
+  return reply(ctx, gate)
+end
+if not onSale(ctx, c) then
+  return reply(ctx, -22, cid)
 end
 upgradeEvent(ctx)
 
 local _, moreDue = reclaimDue(ctx, batch)
 serveFreed(ctx, retentionMs)
 if moreDue == 1 and ARGV[12] ~= '1' then
-  return {-2, effectsReply(ctx), 0, 1}
-end
--- Offered at once (nobody waits, the seats are there), the entry's hold is its admission's
--- one active hold: refused while that admission holds seats already. A join that waits is no hold.
-if waitingCount(ctx, cid) == 0 and categoryAvailable(ctx, cid) >= qty then
-  local inUse = admissionGate(ctx, ARGV[10], ARGV[11], true)
-  if inUse then
-    return {inUse, effectsReply(ctx)}
-  end
+  return reply(ctx, -2, 0, 1)
 end
 local seq = redis.call('HINCRBY', ctx.keys.event, 'waitlist_seq', 1)
 local member = cid .. ':' .. string.format('%015d', seq) .. ':' .. entryId
 redis.call('HSET', key, 'category', cid, 'qty', qty, 'ttl_ms', ttlMs, 'token', tokenDigest,
   'status', 'waiting', 'member', member, 'created_at', ctx.now)
 redis.call('ZADD', ctx.keys.waitlist, 0, member)
+markChanged(ctx)
 -- Served like seats coming back: when it is the head and the seats are there, offered now.
-serveWaitlist(ctx, cid, retentionMs)
-local joined = readRecord(key)
-if joined.status == 'offered' then
-  -- offered at once: the admission it came in with now has this hold
-  admissionBind(ctx, ARGV[10], entryId)
-end
-return entryReply(1, joined)
+serveLists(ctx, { [cid] = true }, retentionMs)
+-- the admission it came in with now has this entry (and, offered, its hold)
+admissionBind(ctx, ARGV[10], entryId)
+return entryReply(1, readRecord(key))

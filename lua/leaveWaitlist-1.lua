@@ -22,23 +22,24 @@ local ctx = newContext(KEYS[1], eventId)
 local key = ctx.keys.entry(entryId)
 local entry = readRecord(key)
 if not entry then
-  return {-4, effectsReply(ctx)}
+  return reply(ctx, -4)
 end
 if entry.token ~= tokenDigest then
-  return {-5, effectsReply(ctx)}
+  return reply(ctx, -5)
 end
 if entry.status == 'booked' then
-  return {-7, effectsReply(ctx)}
+  return reply(ctx, -7)
 end
 if entry.status == 'left' or entry.status == 'expired' then
-  return {2, effectsReply(ctx), unpack(flatten(entry))}
+  return reply(ctx, 2, unpack(flatten(entry)))
 end
 loadEvent(ctx)
 if entry.status == 'waiting' then
   redis.call('ZREM', ctx.keys.waitlist, entry.member)
   redis.call('HSET', key, 'status', 'left', 'ended_at', ctx.now)
-  serveWaitlist(ctx, entry.category, retentionMs)
-  return {1, effectsReply(ctx), unpack(flatten(readRecord(key)))}
+  markChanged(ctx)
+  serveLists(ctx, { [entry.category] = true }, retentionMs)
+  return reply(ctx, 1, unpack(flatten(readRecord(key))))
 end
 -- offered: the hold carries the entry's id
 local holdKey = ctx.keys.hold(entryId)
@@ -48,10 +49,10 @@ if hold and holdIsActive(ctx, entryId, hold) then
   redis.call('HSET', holdKey, 'status', 'released', 'released_at', ctx.now)
   redis.call('HSET', key, 'status', 'left', 'ended_at', ctx.now)
   serveFreed(ctx, retentionMs)
-  return {1, effectsReply(ctx), unpack(flatten(readRecord(key)))}
+  return reply(ctx, 1, unpack(flatten(readRecord(key))))
 end
 -- the offer lapsed: it expires now, and the entry ends as expired
 expireHold(ctx, entryId)
 redis.call('HSET', key, 'status', 'expired')
 serveFreed(ctx, retentionMs)
-return {2, effectsReply(ctx), unpack(flatten(readRecord(key)))}
+return reply(ctx, 2, unpack(flatten(readRecord(key))))

@@ -21,7 +21,7 @@ local ctx = newContext(KEYS[1], eventId)
 local moreDue = 0
 local entry = readRecord(ctx.keys.entry(entryId))
 if not entry then
-  return {1, effectsReply(ctx), ctx.now, 0, 0, '', '', 0}
+  return reply(ctx, 1, ctx.now, 0, 0, '', '', 0)
 end
 if loadEvent(ctx) then
   upgradeEvent(ctx)
@@ -36,4 +36,4 @@ if entry.status == 'waiting' then
 end
 local hold = redis.call('HMGET', ctx.keys.hold(entryId), 'status', 'expires_at')
 local counted = redis.call('HEXISTS', ctx.keys.active, entryId)
-return {1, effectsReply(ctx), ctx.now, position, counted, hold[1] or '', hold[2] or '', moreDue, unpack(flatten(entry))}
+return reply(ctx, 1, ctx.now, position, counted, hold[1] or '', hold[2] or '', moreDue, unpack(flatten(entry)))

@@ -1,4 +1,5 @@
--- Releases an active hold at its holder's request: seats back now (to waiting lists first).
+-- Releases an active hold at its holder's request: seats back now (to waiting lists first;
+-- a hold from a block gives its seats back to the block while the block is active).
 -- KEYS[1] event hash
 -- ARGV[1] event id
 -- ARGV[2] hold id (the event-local part)
@@ -22,26 +23,26 @@ local ctx = newContext(KEYS[1], eventId)
 local key = ctx.keys.hold(localId)
 local hold, refused = holdOfHolder(ctx, localId, tokenDigest)
 if not hold then
-  return {refused, effectsReply(ctx)}
+  return reply(ctx, refused)
 end
 if hold.status == 'booked' then
-  return {-7, effectsReply(ctx)}
+  return reply(ctx, -7)
 end
 if hold.status == 'released' then
-  return {2, effectsReply(ctx), unpack(flatten(hold))}
+  return reply(ctx, 2, unpack(flatten(hold)))
 end
 loadEvent(ctx)
 if not holdIsActive(ctx, localId, hold) then
   -- past due (or already given back by a reclaim): it expires now, never released
   expireHold(ctx, localId)
   serveFreed(ctx, retentionMs)
-  return {-6, effectsReply(ctx), 'expired'}
+  return reply(ctx, -6, 'expired')
 end
-endActiveHold(ctx, localId, 'available', 'hold.released')
+endActiveHold(ctx, localId, 'available', 'hold.released', nil, hold.block)
 redis.call('HSET', key, 'status', 'released', 'released_at', ctx.now)
 if hold.entry then
   -- releasing an offered hold ends its waiting-list entry as left
   redis.call('HSET', ctx.keys.entry(hold.entry), 'status', 'left')
 end
 serveFreed(ctx, retentionMs)
-return {1, effectsReply(ctx), unpack(flatten(readRecord(key)))}
+return reply(ctx, 1, unpack(flatten(readRecord(key))))

@@ -14,9 +14,9 @@ local retentionMs = nonNegativeInt(ARGV[3], 'retention')
 
 local ctx = newContext(KEYS[1], eventId)
 if not loadEvent(ctx) then
-  return {0, effectsReply(ctx), ''}
+  return reply(ctx, 0, '')
 end
 local count = reclaimDue(ctx, batch)
 serveFreed(ctx, retentionMs)
 local nextDue = redis.call('ZRANGE', ctx.keys.expiries, 0, 0, 'WITHSCORES')
-return {count, effectsReply(ctx), nextDue[2] or ''}
+return reply(ctx, count, nextDue[2] or '')

@@ -5,12 +5,15 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { AdmissionQueue, queueMetricsHooks } from './domain/admission-queue.js';
 import { AuditLog } from './domain/audit-log.js';
+import { Blocks } from './domain/blocks.js';
 import { Bookings } from './domain/bookings.js';
+import { Categories } from './domain/categories.js';
 import { ClientLimits } from './domain/client-limits.js';
 import type { DomainDeps } from './domain/event-scripts.js';
 import { Events } from './domain/events.js';
 import { HoldExpirer } from './domain/expiry.js';
 import { Holds } from './domain/holds.js';
+import { Quotas } from './domain/quotas.js';
 import { ScriptEffects } from './domain/script-effects.js';
 import { IdempotencyStore } from './domain/idempotency.js';
 import { WaitingList } from './domain/waiting-list.js';
@@ -194,8 +197,12 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   );
 
   // One object per resource; each runs its own scripts through the same connections.
+  const events = new Events(domainDeps);
   const domain: DomainOperations = {
-    events: new Events(domainDeps),
+    events,
+    categories: new Categories(domainDeps, events),
+    blocks: new Blocks(domainDeps),
+    quotas: new Quotas(domainDeps, events),
     holds: new Holds(domainDeps),
     bookings: new Bookings(domainDeps),
     waitingList: new WaitingList(domainDeps),

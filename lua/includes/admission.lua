@@ -12,12 +12,14 @@
 -- ('' when none was sent); tokenDigest: sha256 (base64url) of the whole token.
 -- admissionGate returns nil when the event has no queue, or when the ticket exists in this
 -- event's queue, its token digest matches, it is admitted and unexpired at ctx.now and (when
--- forHold) the hold last bound to it is not active: not in keys.active, or past its
--- expires_at in keys.expiries. Otherwise -30 (admission required: no, unknown or wrong token,
--- still waiting, expired, a ticket of another event) or -31 (the admission has an active
--- hold). It writes only the queue hash, and only when the schedule, brought up to ctx.now,
--- admitted someone since the last write (the state any other script would compute). admissionBind records holdLocalId as the admission's hold; a
--- no-op when ticketLocalId is '' or the event has no queue.
+-- forHold) what was last bound to it is over: a hold no longer active (not in keys.active,
+-- or past its expires_at in keys.expiries), a waiting-list entry no longer waiting (an offered
+-- entry's hold has the entry's id, so the hold check covers it). Otherwise -30 (admission
+-- required: no, unknown or wrong token, still waiting, expired, a ticket of another event) or
+-- -31 (the admission has an active hold or a waiting entry). It writes only the queue hash, and only when the schedule, brought up to ctx.now,
+-- admitted someone since the last write (the state any other script would compute).
+-- admissionBind records a hold or entry id as the admission's; a no-op when ticketLocalId is
+-- '' or the event has no queue.
 -- The ticket hashes are keys.queue .. ':tickets' and keys.queue .. ':holds' (mirrors
 -- KeySpace.queueKeys in src/redis/keys.ts).
 --
@@ -166,19 +168,22 @@ local function admissionGate(ctx, ticketLocalId, tokenDigest, forHold)
     return -30
   end
   if forHold then
-    local holdId = redis.call('HGET', q.holds, ticketLocalId)
-    if holdId and redis.call('HEXISTS', ctx.keys.active, holdId) == 1 then
-      local expiresAt = tonumber(redis.call('ZSCORE', ctx.keys.expiries, holdId))
+    local boundId = redis.call('HGET', q.holds, ticketLocalId)
+    if boundId and redis.call('HEXISTS', ctx.keys.active, boundId) == 1 then
+      local expiresAt = tonumber(redis.call('ZSCORE', ctx.keys.expiries, boundId))
       if not expiresAt or expiresAt > ctx.now then
         return -31
       end
+    end
+    if boundId and redis.call('HGET', ctx.keys.entry(boundId), 'status') == 'waiting' then
+      return -31
     end
   end
   return nil
 end
 
-local function admissionBind(ctx, ticketLocalId, holdLocalId)
+local function admissionBind(ctx, ticketLocalId, boundLocalId)
   if ticketLocalId and ticketLocalId ~= '' and redis.call('EXISTS', ctx.keys.queue) == 1 then
-    redis.call('HSET', ctx.keys.queue .. ':holds', ticketLocalId, holdLocalId)
+    redis.call('HSET', ctx.keys.queue .. ':holds', ticketLocalId, boundLocalId)
   end
 end

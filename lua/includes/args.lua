@@ -22,3 +22,20 @@ local function nonEmpty(value, name)
   end
   return value
 end
+
+-- 'open' | 'paused' (or '' when `optional`, meaning unchanged)
+local function salesArg(value, name, optional)
+  if value == 'open' or value == 'paused' or (optional and value == '') then
+    return value
+  end
+  error('bad argument ' .. name .. ': ' .. tostring(value))
+end
+
+-- Category and quota ids: 1-32 of [a-z0-9_-], as the API allows; they become hash fields
+-- and list members separated by ',' and ':', so nothing else may get through.
+local function idArg(value, name)
+  if type(value) ~= 'string' or not string.find(value, '^[a-z0-9_-]+$') or #value > 32 then
+    error('bad argument ' .. name .. ': ' .. tostring(value))
+  end
+  return value
+end

@@ -1,21 +1,10 @@
---@include serverTime
---@include keys
---@include lines
---@include event
---@include log
+--@include reply
 --@include move
+--@include blocks
 -- Holds of one event: creating, ending (released, expired, booked) and reclaiming past-due
--- ones. Every seat they take or give back goes through moveLines.
-
-local function newContext(eventKey, eventId)
-  return {
-    keys = eventKeysOf(eventKey),
-    eventId = eventId,
-    now = serverTimeMs(),
-    effects = { expired = 0, logged = 0, offers = {} },
-    freed = {},
-  }
-end
+-- ones. Every seat they take or give back goes through moveLines. A hold from a block takes
+-- its seats from the block; when it ends unbooked they go back to the block while it is
+-- active, else on sale.
 
 local function publicId(ctx, localId)
   return ctx.eventId .. '.' .. localId
@@ -46,88 +35,144 @@ local function holdOfHolder(ctx, localId, tokenDigest)
   return hold
 end
 
--- The hold's lines: stored ones, or a version-1 hold's bare count.
-local function holdLines(hold)
-  return decodeLines(hold.lines or hold.qty)
-end
-
 -- Takes seats for a new hold. h: {localId, lines, qty, requested, seats (sorted list or nil),
--- ttlMs, tokenDigest, retentionMs, entryId (waiting-list offer) or nil}
+-- ttlMs, tokenDigest, retentionMs, entryId (waiting-list offer) or nil, block (a block read
+-- by blockOf, for a hold from a block) or nil}. The caller checked that the seats are there.
 local function createHold(ctx, h)
-  local holdId = publicId(ctx, h.localId)
   local expiresAt = ctx.now + h.ttlMs
-  local extra = { 'expires_at', expiresAt }
+  local ids = { 'hold_id', publicId(ctx, h.localId), 'expires_at', expiresAt }
+  local from = 'available'
   if h.entryId then
-    extra[#extra + 1] = 'entry_id'
-    extra[#extra + 1] = publicId(ctx, h.entryId)
+    ids[#ids + 1] = 'entry_id'
+    ids[#ids + 1] = publicId(ctx, h.entryId)
   end
-  moveLines(ctx, h.lines, 'available', 'held', 'hold.created', holdId, extra)
+  if h.block then
+    from = 'blocked'
+    ids[#ids + 1] = 'block_id'
+    ids[#ids + 1] = publicId(ctx, h.block.id)
+  end
+  moveLines(ctx, h.lines, from, 'held', 'hold.created', ids)
+  if h.block then
+    blockTake(h.block, h.lines)
+    blockSave(ctx, h.block)
+  end
   local encoded = encodeLines(h.lines)
   local key = ctx.keys.hold(h.localId)
-  redis.call('HSET', key,
-    'qty', h.qty, 'requested_qty', h.requested, 'lines', encoded, 'status', 'active',
-    'expires_at', expiresAt, 'created_at', ctx.now, 'token', h.tokenDigest, 'extensions', 0)
+  local fields = { 'qty', h.qty, 'requested_qty', h.requested, 'lines', encoded, 'status', 'active',
+    'expires_at', expiresAt, 'created_at', ctx.now, 'token', h.tokenDigest, 'extensions', 0 }
   if h.seats and #h.seats > 0 then
-    redis.call('HSET', key, 'seats', table.concat(h.seats, ','))
+    fields[#fields + 1] = 'seats'
+    fields[#fields + 1] = table.concat(h.seats, ',')
   end
   if h.entryId then
-    redis.call('HSET', key, 'entry', h.entryId)
+    fields[#fields + 1] = 'entry'
+    fields[#fields + 1] = h.entryId
   end
+  if h.block then
+    fields[#fields + 1] = 'block'
+    fields[#fields + 1] = h.block.id
+  end
+  redis.call('HSET', key, unpack(fields))
   redis.call('PEXPIREAT', key, expiresAt + h.retentionMs)
   redis.call('ZADD', ctx.keys.expiries, expiresAt, h.localId)
   redis.call('HSET', ctx.keys.active, h.localId, encoded)
   return expiresAt
 end
 
--- Ends an active hold: its seats go from held to `to` (available or booked). Returns false,
--- moving nothing, when the hold is no longer counted as active (its seats went back
--- already), so no seat ever moves twice.
-local function endActiveHold(ctx, localId, to, entryType, extra)
+-- Moves a counted hold's seats out of `held`: to `to` (booked, or available: back to its
+-- block instead while the block it came from is active). Leaves the active index to the caller.
+local function giveBack(ctx, localId, lines, to, entryType, ids, blockLocalId)
+  local fields = { 'hold_id', publicId(ctx, localId) }
+  for _, value in ipairs(ids or {}) do
+    fields[#fields + 1] = value
+  end
+  local block = nil
+  if to == 'available' and blockLocalId then
+    block = blockOf(ctx, blockLocalId)
+    if block and block.status == 'active' then
+      to = 'blocked'
+      fields[#fields + 1] = 'block_id'
+      fields[#fields + 1] = publicId(ctx, blockLocalId)
+    else
+      block = nil
+    end
+  end
+  moveLines(ctx, lines, 'held', to, entryType, fields)
+  if block then
+    blockGive(block, lines)
+    blockSave(ctx, block)
+  end
+end
+
+-- Ends an active hold (see giveBack). Returns false, moving nothing, when the hold is no
+-- longer counted as active (its seats went back already), so no seat ever moves twice.
+local function endActiveHold(ctx, localId, to, entryType, ids, blockLocalId)
   local encoded = redis.call('HGET', ctx.keys.active, localId)
   if not encoded then
     return false
   end
-  local holdId = publicId(ctx, localId)
-  moveLines(ctx, decodeLines(encoded), 'held', to, entryType, holdId, extra)
+  giveBack(ctx, localId, decodeLines(encoded), to, entryType, ids, blockLocalId)
   redis.call('HDEL', ctx.keys.active, localId)
   redis.call('ZREM', ctx.keys.expiries, localId)
   return true
+end
+
+-- An offered hold that ends unbooked ends its waiting-list entry as `status`.
+local function endOffer(ctx, entryLocalId, status)
+  if entryLocalId then
+    local entryKey = ctx.keys.entry(entryLocalId)
+    if redis.call('HGET', entryKey, 'status') == 'offered' then
+      redis.call('HSET', entryKey, 'status', status, 'ended_at', ctx.now)
+    end
+  end
 end
 
 -- Expires a hold whose time is up, or whose seats a reclaim already gave back: its seats go
 -- back if still counted, its record and its waiting-list entry read expired. Returns true when
 -- this call gave the seats back.
 local function expireHold(ctx, localId)
-  local gaveBack = endActiveHold(ctx, localId, 'available', 'hold.expired')
+  local key = ctx.keys.hold(localId)
+  local record = redis.call('HMGET', key, 'status', 'entry', 'block')
+  local gaveBack = endActiveHold(ctx, localId, 'available', 'hold.expired', nil, record[3])
   if gaveBack then
     ctx.effects.expired = ctx.effects.expired + 1
   end
-  local key = ctx.keys.hold(localId)
-  local record = redis.call('HMGET', key, 'status', 'entry')
   if record[1] == 'active' then
     redis.call('HSET', key, 'status', 'expired', 'ended_at', ctx.now)
   end
-  if record[2] then
-    local entryKey = ctx.keys.entry(record[2])
-    if redis.call('HGET', entryKey, 'status') == 'offered' then
-      redis.call('HSET', entryKey, 'status', 'expired')
-    end
-  end
+  endOffer(ctx, record[2], 'expired')
   return gaveBack
 end
 
--- Gives back the seats of at most `batch` past-due holds, oldest first. Returns how many it
--- expired and whether more are due (1/0). A batch of 0 reclaims nothing.
+-- Gives back the seats of at most `batch` past-due holds, oldest first: a few commands per
+-- hold (its record read and marked, an entry per line), the counts, rows and indexes once
+-- for the batch. Returns how many it expired and whether more are due (1/0). A batch of 0
+-- reclaims nothing.
 local function reclaimDue(ctx, batch)
   if batch == 0 then
     return 0, 0
   end
   local due = redis.call('ZRANGE', ctx.keys.expiries, '-inf', ctx.now, 'BYSCORE', 'LIMIT', 0, batch)
-  for _, localId in ipairs(due) do
-    if not expireHold(ctx, localId) then
-      -- listed as due but no longer active: drop the stale entry
-      redis.call('ZREM', ctx.keys.expiries, localId)
+  if #due == 0 then
+    return 0, 0
+  end
+  local counted = hmgetMany(ctx.keys.active, due)
+  for i, localId in ipairs(due) do
+    if counted[i] then
+      local key = ctx.keys.hold(localId)
+      local record = redis.call('HMGET', key, 'entry', 'block', 'status')
+      giveBack(ctx, localId, decodeLines(counted[i]), 'available', 'hold.expired', nil, record[2])
+      ctx.effects.expired = ctx.effects.expired + 1
+      if record[3] == 'active' then
+        redis.call('HSET', key, 'status', 'expired', 'ended_at', ctx.now)
+      end
+      endOffer(ctx, record[1], 'expired')
     end
+  end
+  for i = 1, #due, UNPACK_CHUNK do
+    local last = math.min(i + UNPACK_CHUNK - 1, #due)
+    redis.call('HDEL', ctx.keys.active, unpack(due, i, last))
+    redis.call('ZREM', ctx.keys.expiries, unpack(due, i, last))
   end
   local moreDue = 0
   if #due == batch and redis.call('ZCOUNT', ctx.keys.expiries, '-inf', ctx.now) > 0 then
@@ -140,23 +185,4 @@ end
 local function holdIsActive(ctx, localId, hold)
   return hold.status == 'active' and ctx.now < tonumber(hold.expires_at)
     and redis.call('HEXISTS', ctx.keys.active, localId) == 1
-end
-
--- Effects as a reply member: {expired, logged, offerLocalId, offerExpiresAt, ...}.
-local function effectsReply(ctx)
-  local reply = { ctx.effects.expired, ctx.effects.logged }
-  for _, offer in ipairs(ctx.effects.offers) do
-    reply[#reply + 1] = offer[1]
-    reply[#reply + 1] = offer[2]
-  end
-  return reply
-end
-
-local function flatten(record)
-  local flat = {}
-  for name, value in pairs(record) do
-    flat[#flat + 1] = name
-    flat[#flat + 1] = value
-  end
-  return flat
 end

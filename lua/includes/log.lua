@@ -3,4 +3,5 @@
 local function logEntry(ctx, entryType, fields)
   redis.call('XADD', ctx.keys.log, '*', 'type', entryType, 'at', ctx.now, unpack(fields))
   ctx.effects.logged = ctx.effects.logged + 1
+  ctx.changed = true
 end

@@ -1,7 +1,9 @@
 --@include seatmap
 --@include event
--- Best available: rows best first; in a row, the seats closest to its middle. Reads one
--- summary number per row of the category, and the seat string of the rows it takes from.
+-- Best available: rows best first; in a row, the seats closest to its middle. Reads the
+-- summaries of the category's row groups, the summaries of one group's rows at a time, and
+-- the seat string of the rows it takes from: its work grows with the number of groups
+-- (rows / ROW_GROUP), never with the number of seats.
 
 -- The start of the run of `qty` free seats in `status` whose middle is closest to the row's
 -- middle (ties: lower numbers), or nil. Distances are doubled to stay whole numbers.
@@ -61,50 +63,74 @@ local function freeSeatsFromMiddle(status, want)
   return taken
 end
 
+-- The best run of qty adjacent seats of a category: the first row (best first) that has one.
+local function adjacentRun(ctx, c, qty)
+  local runs = groupSummaries(ctx, c, 'run')
+  for g = 0, c.groups - 1 do
+    if runs[g + 1] >= qty then
+      local grp = rowGroup(ctx, c.id, g)
+      for i, name in ipairs(grp.names) do
+        if grp.run[i] >= qty then
+          local start = bestRunStart(rowState(ctx, name).status, qty)
+          local seats = {}
+          for num = start, start + qty - 1 do
+            seats[#seats + 1] = name .. num
+          end
+          return seats
+        end
+      end
+    end
+  end
+  return nil
+end
+
+-- Up to qty free seats of a category row by row, best row first, each row's from its middle.
+local function scatteredSeats(ctx, c, qty)
+  local frees = groupSummaries(ctx, c, 'free')
+  local seats = {}
+  for g = 0, c.groups - 1 do
+    if #seats == qty then
+      break
+    end
+    if frees[g + 1] > 0 then
+      local grp = rowGroup(ctx, c.id, g)
+      for i, name in ipairs(grp.names) do
+        local want = qty - #seats
+        if want == 0 then
+          break
+        end
+        if grp.free[i] > 0 then
+          for _, num in ipairs(freeSeatsFromMiddle(rowState(ctx, name).status, want)) do
+            seats[#seats + 1] = name .. num
+          end
+        end
+      end
+    end
+  end
+  return seats
+end
+
 -- Picks `qty` seats of a seated category. mode: 'adjacent' (one run or nothing),
 -- 'scattered' (row by row), 'prefer' (a run when there is one, else scattered). With
 -- allowFewer, scattered picking returns what there is. Returns a list of seat ids in row
 -- order, then by number (possibly shorter than qty, or empty).
 local function pickSeats(ctx, cid, qty, mode, allowFewer)
-  local rows = categoryRows(ctx, cid)
-  if #rows == 0 then
+  local c = cat(ctx, cid)
+  ensureGroups(ctx, c)
+  if c.groups == 0 or qty < 1 then
     return {}
   end
   if mode ~= 'scattered' then
-    local runs = redis.call('HMGET', ctx.keys.rowRun, unpack(rows))
-    for i, row in ipairs(rows) do
-      if tonumber(runs[i]) >= qty then
-        local start = bestRunStart(redis.call('HGET', ctx.keys.seats, row), qty)
-        local seats = {}
-        for num = start, start + qty - 1 do
-          seats[#seats + 1] = row .. num
-        end
-        return seats
-      end
+    local run = adjacentRun(ctx, c, qty)
+    if run then
+      return run
     end
     if mode == 'adjacent' then
       return {}
     end
   end
-  local free = redis.call('HMGET', ctx.keys.rowFree, unpack(rows))
-  local total = 0
-  for i = 1, #rows do
-    total = total + tonumber(free[i])
-  end
-  if total < qty and not allowFewer then
+  if c.available < qty and not allowFewer then
     return {}
   end
-  local seats = {}
-  for i, row in ipairs(rows) do
-    local want = qty - #seats
-    if want == 0 then
-      break
-    end
-    if tonumber(free[i]) > 0 then
-      for _, num in ipairs(freeSeatsFromMiddle(redis.call('HGET', ctx.keys.seats, row), want)) do
-        seats[#seats + 1] = row .. num
-      end
-    end
-  end
-  return seats
+  return scatteredSeats(ctx, c, qty)
 end

@@ -2,7 +2,7 @@ import type { RedisClient } from '../redis/client.js';
 import type { KeySpace } from '../redis/keys.js';
 import { DomainError, notFound } from './errors.js';
 import { isEventId } from './ids.js';
-import type { AuditEntry, AuditPage, AuditType } from './model.js';
+import type { AuditEntry, AuditPage, AuditType, CategoryKind, SalesState } from './model.js';
 
 // Reads an event's audit log (a stream the seat-moving scripts write), oldest first, a page
 // at a time. Stream ids only grow, so `after` = the last id seen never misses an entry.
@@ -74,13 +74,21 @@ export function entryOf(id: string, flat: string[]): AuditEntry {
     id,
     at: new Date(Number(f.at)),
     type: f.type as AuditType,
-    categoryId: f.category_id!,
-    qty: Number(f.qty),
-    holdId: f.hold_id!,
+    categoryId: f.category_id ?? null,
+    qty: Number(f.qty ?? 0),
+    ...(f.hold_id ? { holdId: f.hold_id } : {}),
     ...(f.booking_id ? { bookingId: f.booking_id } : {}),
     ...(f.entry_id ? { entryId: f.entry_id } : {}),
+    ...(f.block_id ? { blockId: f.block_id } : {}),
     ...(f.seats ? { seats: f.seats.split(',') } : {}),
     ...(f.expires_at ? { expiresAt: new Date(Number(f.expires_at)) } : {}),
+    ...(f.kind ? { kind: f.kind as CategoryKind } : {}),
+    ...(f.delta !== undefined ? { delta: Number(f.delta) } : {}),
+    ...(f.capacity !== undefined ? { capacity: Number(f.capacity) } : {}),
+    ...(f.sales ? { sales: f.sales as SalesState } : {}),
+    ...(f.quota_id ? { quotaId: f.quota_id } : {}),
+    ...(f.categories ? { categories: f.categories.split(',') } : {}),
+    ...(f.removed === 'true' ? { removed: true } : {}),
   };
 }
 

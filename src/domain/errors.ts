@@ -17,6 +17,11 @@ export const problemCatalogue = {
   'no-adjacent-seats': { status: 409, title: 'No adjacent seats left' },
   'seats-unavailable': { status: 409, title: 'Seats are not available' },
   'waitlist-first': { status: 409, title: 'The waiting list is served first' },
+  'sales-paused': { status: 409, title: 'Not on sale' },
+  'quota-exceeded': { status: 409, title: 'Not enough room in a quota' },
+  'category-exists': { status: 409, title: 'The event has this category already' },
+  'capacity-cut-refused': { status: 409, title: 'Not enough available seats to take away' },
+  'quota-in-use': { status: 409, title: 'Its categories use more seats than this capacity' },
   'admission-in-use': { status: 409, title: 'This admission already has an active hold' },
   'extension-refused': { status: 409, title: 'Hold cannot be extended' },
   'entry-booked': { status: 409, title: 'Waiting-list entry is already booked' },
@@ -66,7 +71,7 @@ export class DomainError extends Error {
 }
 
 export const notFound = (
-  what: 'event' | 'hold' | 'booking' | 'waiting-list entry' | 'ticket' | 'queue' | 'category',
+  what: 'event' | 'hold' | 'booking' | 'waiting-list entry' | 'ticket' | 'queue' | 'category' | 'block' | 'quota',
   id: string,
 ) =>
   new DomainError('not-found', { detail: `No ${what} with id ${JSON.stringify(id)}` });

@@ -51,6 +51,9 @@ export const HOLD_REJECT_REASON: Partial<Record<number, { reason: HoldRejectReas
   [ScriptCode.UnknownCategory]: { reason: 'unknown_category_or_seat' },
   [ScriptCode.AdmissionRequired]: { reason: 'admission_required' },
   [ScriptCode.AdmissionInUse]: { reason: 'admission_in_use' },
+  [ScriptCode.SalesPaused]: { reason: 'sales_paused' },
+  [ScriptCode.QuotaShort]: { reason: 'quota_exceeded' },
+  [ScriptCode.BlockNotFound]: { reason: 'block_not_found' },
 };
 
 /** Replies of the snapshot (and seat map) scripts, and the last log entry they include. */
@@ -86,9 +89,14 @@ export class EventScripts {
     return this.deps.scripts.raw(script, this.deps.keys.eventKey(eventId), args);
   }
 
-  /** The event's snapshot, read after every past-due hold is given back (in batches). */
-  snapshot(eventId: string, signal?: AbortSignal): Promise<Reply> {
-    return untilNoneDue(() => this.run('snapshot', eventId, [eventId, BULK_RECLAIM_BATCH, this.retentionMs], signal));
+  /**
+   * The event's snapshot, read after every past-due hold is given back (in batches). With the
+   * version a reader saw, the answer may be just `Unchanged`.
+   */
+  snapshot(eventId: string, knownVersion = '', signal?: AbortSignal): Promise<Reply> {
+    return untilNoneDue(() =>
+      this.run('snapshot', eventId, [eventId, BULK_RECLAIM_BATCH, this.retentionMs, knownVersion], signal),
+    );
   }
 
   /**

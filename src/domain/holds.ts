@@ -70,6 +70,7 @@ export class Holds {
         id: holdId.id,
         eventId: input.eventId,
         requested: requestedQty(input.request),
+        ...(input.blockId !== undefined ? { blockId: input.blockId } : {}),
       });
     }
     const replayed = reply.code === ScriptCode.Replay;
@@ -98,20 +99,21 @@ export class Holds {
       spec,
       admission.ticketLocalId,
       admission.digest,
+      input.blockId === undefined ? '' : blockLocalId(input.eventId, input.blockId),
     ];
     let reply = await this.eventScripts.run('hold', input.eventId, args(false), signal);
     if (reply.code === ScriptCode.NotEnoughSeats && num(reply.rest[1]) === 1) {
       // more_due: more past-due holds wait than one hold reclaims on its way. Give them all
       // back, then decide on what is there, so seats of expired holds never make a hold fail,
       // take less, or take worse seats.
-      await this.eventScripts.snapshot(input.eventId, signal);
+      await this.eventScripts.snapshot(input.eventId, '', signal);
       reply = await this.eventScripts.run('hold', input.eventId, args(true), signal);
     }
     return reply;
   }
 
   private createdHoldView(holdId: string, eventId: string, rest: Flat): HoldView {
-    const [qty, expiresAt, createdAt, lines, seats, requested, extensions] = rest;
+    const [qty, expiresAt, createdAt, lines, seats, requested, extensions, block] = rest;
     return holdView(
       holdId,
       eventId,
@@ -123,6 +125,7 @@ export class Holds {
         ...(str(seats) ? { seats: str(seats) } : {}),
         requested_qty: str(requested),
         extensions: str(extensions),
+        ...(str(block) ? { block: str(block) } : {}),
         status: 'active',
       },
       this.deps.settings.maxExtensions,
@@ -180,6 +183,13 @@ export class Holds {
     }
     return hold;
   }
+}
+
+/** A block id's event-local part; a block of another event (or no block id at all) is none of this event's. */
+function blockLocalId(eventId: string, blockId: string): string {
+  const id = parseChildId(blockId);
+  if (!id || id.eventId !== eventId) throw notFound('block', blockId);
+  return id.localId;
 }
 
 const requestedQty = (request: SeatRequest): number =>

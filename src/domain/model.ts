@@ -5,6 +5,9 @@ export type CategoryKind = 'general' | 'seated';
 export type HoldStatus = 'active' | 'expired' | 'released' | 'booked';
 export type BookingStatus = 'confirmed' | 'cancelled';
 export type WaitlistStatus = 'waiting' | 'offered' | 'booked' | 'expired' | 'left';
+/** an event's or a category's sales setting; a category is on sale when both are open */
+export type SalesState = 'open' | 'paused';
+export type BlockStatus = 'active' | 'released';
 
 /** The category an event made with `total_seats` alone has. */
 export const GENERAL_CATEGORY = 'general';
@@ -20,6 +23,14 @@ export interface CategoryInput {
   /** exactly one of capacity (general) and rows (seated) */
   capacity?: number;
   rows?: RowInput[];
+  /** default open */
+  sales?: SalesState;
+}
+
+export interface QuotaInput {
+  quotaId: string;
+  capacity: number;
+  categories: string[];
 }
 
 export interface NewEvent {
@@ -28,6 +39,23 @@ export interface NewEvent {
   /** validated: categories given, or totalSeats alone (one general category) */
   totalSeats?: number;
   categories?: CategoryInput[];
+  /** default open */
+  sales?: SalesState;
+  quotas?: QuotaInput[];
+}
+
+/** PATCH /events/{id}: what is absent stays; maxPerHold null removes the event's own limit */
+export interface EventChanges {
+  name?: string;
+  maxPerHold?: number | null;
+  sales?: SalesState;
+}
+
+/** PATCH of a category: what is absent stays */
+export interface CategoryChanges {
+  name?: string;
+  sales?: SalesState;
+  capacity?: number;
 }
 
 export interface Counts {
@@ -35,29 +63,55 @@ export interface Counts {
   available: number;
   held: number;
   booked: number;
+  blocked: number;
 }
 
 export interface CategoryView extends Counts {
   categoryId: string;
   name: string;
   kind: CategoryKind;
+  sales: SalesState;
   /** waiting-list entries still waiting */
   waiting: number;
+  /** how many seats one hold could take now: available, or less when a quota has less room */
+  purchasable: number;
+}
+
+export interface QuotaView {
+  quotaId: string;
+  capacity: number;
+  categories: string[];
+  /** held + booked + blocked over its categories */
+  used: number;
+  available: number;
 }
 
 export interface EventView extends Counts {
   eventId: string;
   name: string;
   maxPerHold: number | null;
+  sales: SalesState;
   createdAt: Date;
   categories: CategoryView[];
+  quotas: QuotaView[];
+  /** the id of the last audit entry the counts include ('0' when none) */
+  lastLogId: string;
+}
+
+/** One event in GET /events */
+export type EventSummary = Pick<EventView, 'eventId' | 'name' | 'createdAt' | 'sales' | keyof Counts>;
+
+export interface EventPage {
+  events: EventSummary[];
+  next: string | null;
+  more: boolean;
 }
 
 export interface SeatRowView {
   row: string;
   categoryId: string;
   seats: number;
-  /** one character per seat, seat 1 first: A available, H held, B booked */
+  /** one character per seat, seat 1 first: A available, H held, B booked, X blocked */
   status: string;
 }
 
@@ -78,6 +132,8 @@ export interface NewHold {
   request: SeatRequest;
   /** the Admission-Token header, for an event behind a queue */
   admissionToken?: string;
+  /** a hold of house seats: taken from this block (an operator's request) */
+  blockId?: string;
 }
 
 /**
@@ -112,6 +168,8 @@ export interface HoldView {
   bookingId?: string;
   /** the waiting-list entry this hold was offered to */
   entryId?: string;
+  /** the block its seats came from */
+  blockId?: string;
 }
 
 export interface CreatedHold {
@@ -163,19 +221,38 @@ export type AuditType =
   | 'hold.expired'
   | 'hold.extended'
   | 'booking.created'
-  | 'booking.cancelled';
+  | 'booking.cancelled'
+  | 'seats.blocked'
+  | 'seats.unblocked'
+  | 'category.added'
+  | 'capacity.changed'
+  | 'sales.changed'
+  | 'quota.changed';
 
 export interface AuditEntry {
   id: string;
   at: Date;
   type: AuditType;
-  categoryId: string;
+  /** null for an entry about the whole event (its sales state, a quota) */
+  categoryId: string | null;
   qty: number;
-  holdId: string;
+  holdId?: string;
   bookingId?: string;
   entryId?: string;
+  blockId?: string;
   seats?: string[];
   expiresAt?: Date;
+  /** category.added */
+  kind?: CategoryKind;
+  /** capacity.changed: the signed change and the new capacity; quota.changed: its capacity */
+  delta?: number;
+  capacity?: number;
+  /** sales.changed */
+  sales?: SalesState;
+  /** quota.changed */
+  quotaId?: string;
+  categories?: string[];
+  removed?: boolean;
 }
 
 export interface AuditPage {
@@ -212,3 +289,24 @@ export interface TicketView {
   admittedAt?: Date;
   admissionExpiresAt?: Date;
 }
+
+export interface NewBlock {
+  eventId: string;
+  request: { kind: 'seats'; seats: string[] } | { kind: 'items'; items: ItemQty[] };
+  reason?: string;
+}
+
+export interface BlockView {
+  blockId: string;
+  eventId: string;
+  status: BlockStatus;
+  reason: string | null;
+  /** what it still holds */
+  items: ItemQty[];
+  seats?: string[];
+  createdAt: Date;
+  releasedAt?: Date;
+}
+
+/** What a block release names: seats, places of general categories, or (nothing) all that is left. */
+export type BlockRelease = { kind: 'all' } | { kind: 'seats'; seats: string[] } | { kind: 'items'; items: ItemQty[] };

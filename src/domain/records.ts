@@ -57,6 +57,7 @@ export function holdView(
     extensionsLeft: Math.max(0, maxExtensions - Number(record.extensions ?? 0)),
     ...(record.booking_id ? { bookingId: record.booking_id } : {}),
     ...(record.entry ? { entryId: `${eventId}.${record.entry}` } : {}),
+    ...(record.block ? { blockId: `${eventId}.${record.block}` } : {}),
   };
 }
 

@@ -1,20 +1,35 @@
 import { ScriptCode, type Reply } from '../redis/scripts.js';
 import { DomainError, notFound } from './errors.js';
 
+const str = (value: unknown) => String(value);
+const num = (value: unknown) => Number(value);
+
 // The one table from script refusal codes to domain errors: every operation's script
 // answers with these codes, and nothing else decides what a refusal means to a client.
 
 export interface RefusalContext {
   /** what the operation is about, for 404s and messages */
-  subject: 'hold' | 'booking' | 'waiting-list entry';
+  subject: 'hold' | 'booking' | 'waiting-list entry' | 'block' | 'event' | 'category' | 'quota';
   id: string;
   eventId: string;
   /** seats asked for (holds, entries) */
   requested?: number;
+  /** the block a hold takes its seats from */
+  blockId?: string;
 }
 
-const str = (value: unknown) => String(value);
-const num = (value: unknown) => Number(value);
+/** `quota_id, requested, available` triples of a reply, from `from` on. */
+const quotaShortfallOf = (rest: unknown[], from: number) => {
+  const shortfall = [];
+  for (let i = from; i + 2 < rest.length; i += 3) {
+    shortfall.push({ quota_id: str(rest[i]), requested: num(rest[i + 1]), available: num(rest[i + 2]) });
+  }
+  return shortfall;
+};
+
+const quotaDetail = (shortfall: { quota_id: string; requested: number; available: number }[]) =>
+  shortfall.map((q) => `quota ${q.quota_id} has room for ${q.available}, ${q.requested} requested`).join('; ');
+
 
 type Describe = (reply: Reply, context: RefusalContext) => DomainError;
 
@@ -53,6 +68,19 @@ const refusals: Partial<Record<ScriptCode, Describe>> = {
   },
   [ScriptCode.NotEnoughSeats]: (r, c) => {
     const available = num(r.rest[0]);
+    const quotaShortfall = quotaShortfallOf(r.rest, 2);
+    if (c.blockId !== undefined) {
+      return new DomainError('not-enough-seats', {
+        detail: `The block holds ${available} seats of this category, ${c.requested} requested`,
+        extensions: { available, requested_qty: c.requested },
+      });
+    }
+    if (quotaShortfall.length > 0) {
+      return new DomainError('quota-exceeded', {
+        detail: `${available} seats can be held now, ${c.requested} requested: ${quotaDetail(quotaShortfall)}`,
+        extensions: { available, requested_qty: c.requested, quota_shortfall: quotaShortfall },
+      });
+    }
     return new DomainError('not-enough-seats', {
       detail: `${available} seats available, ${c.requested} requested`,
       extensions: { available, requested_qty: c.requested },
@@ -64,13 +92,71 @@ const refusals: Partial<Record<ScriptCode, Describe>> = {
       extensions: { available: num(r.rest[0]), requested_qty: c.requested },
     }),
   [ScriptCode.ItemsShort]: (r) => {
+    const lines = num(r.rest[1]);
     const shortfall = [];
-    for (let i = 1; i + 2 < r.rest.length; i += 3) {
+    for (let i = 2; i < 2 + 3 * lines; i += 3) {
       shortfall.push({ category_id: str(r.rest[i]), requested: num(r.rest[i + 1]), available: num(r.rest[i + 2]) });
     }
-    return new DomainError('not-enough-seats', {
-      detail: shortfall.map((s) => `${s.category_id}: ${s.available} available, ${s.requested} requested`).join('; '),
-      extensions: { shortfall },
+    const quotaShortfall = quotaShortfallOf(r.rest, 2 + 3 * lines);
+    const seatsDetail = shortfall.map((s) => `${s.category_id}: ${s.available} available, ${s.requested} requested`);
+    return new DomainError(shortfall.length > 0 ? 'not-enough-seats' : 'quota-exceeded', {
+      detail: [...seatsDetail, ...(quotaShortfall.length > 0 ? [quotaDetail(quotaShortfall)] : [])].join('; '),
+      extensions: {
+        ...(shortfall.length > 0 ? { shortfall } : {}),
+        ...(quotaShortfall.length > 0 ? { quota_shortfall: quotaShortfall } : {}),
+      },
+    });
+  },
+  [ScriptCode.QuotaShort]: (r) => {
+    const quotaShortfall = quotaShortfallOf(r.rest, 0);
+    return new DomainError('quota-exceeded', {
+      detail: quotaDetail(quotaShortfall),
+      extensions: { quota_shortfall: quotaShortfall },
+    });
+  },
+  [ScriptCode.SalesPaused]: (r) => {
+    const paused = r.rest.map(str);
+    return new DomainError('sales-paused', {
+      detail: `Not on sale: ${paused.join(', ')}`,
+      extensions: { paused },
+    });
+  },
+  [ScriptCode.BlockNotFound]: (_r, c) => notFound('block', c.blockId ?? ''),
+  [ScriptCode.CategoryExists]: (_r, c) =>
+    new DomainError('category-exists', { detail: `The event has a category ${JSON.stringify(c.id)} already` }),
+  [ScriptCode.RowTaken]: (r) =>
+    new DomainError('invalid-request', {
+      detail: `The event has a row ${JSON.stringify(str(r.rest[0]))} already (row names are unique in an event)`,
+      errors: [{ field: 'rows', message: `row ${str(r.rest[0])} exists in this event` }],
+    }),
+  [ScriptCode.AboveEventLimit]: (r) => {
+    const [limit, value] = [str(r.rest[0]), num(r.rest[1])];
+    const what: Record<string, [string, string]> = {
+      categories: ['categories', `an event has at most ${value} categories`],
+      seats: ['capacity', `an event has at most ${value} seats`],
+      seated: ['rows', `an event has at most ${value} seated seats`],
+      quotas: ['quota_id', `an event has at most ${value} quotas`],
+    };
+    const [field, message] = what[limit] ?? [limit, `above the limit of ${value}`];
+    return new DomainError('invalid-request', { detail: `Above an event's limit: ${message}`, errors: [{ field, message }] });
+  },
+  [ScriptCode.SeatedCapacity]: () =>
+    new DomainError('invalid-request', {
+      detail: "A seated category's capacity is its seats: it cannot be set",
+      errors: [{ field: 'capacity', message: 'applies to general categories only' }],
+    }),
+  [ScriptCode.CutAboveAvailable]: (r) => {
+    const available = num(r.rest[0]);
+    return new DomainError('capacity-cut-refused', {
+      detail: `Only ${available} seats are available; a cut takes available seats only`,
+      extensions: { available },
+    });
+  },
+  [ScriptCode.QuotaInUse]: (r) => {
+    const used = num(r.rest[0]);
+    return new DomainError('quota-in-use', {
+      detail: `Its categories use ${used} seats now, more than this capacity`,
+      extensions: { used },
     });
   },
   [ScriptCode.SeatsUnavailable]: (r) => {
@@ -118,7 +204,9 @@ const refusals: Partial<Record<ScriptCode, Describe>> = {
       detail: 'This event is behind a queue: send the Admission-Token of an admitted ticket',
     }),
   [ScriptCode.AdmissionInUse]: () =>
-    new DomainError('admission-in-use', { detail: 'This admission already has an active hold' }),
+    new DomainError('admission-in-use', {
+      detail: 'This admission already has an active hold or waiting-list entry',
+    }),
 };
 
 /** The domain error for a script's refusal; a code no table entry knows is a bug. */

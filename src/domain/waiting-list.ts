@@ -47,7 +47,7 @@ export class WaitingList {
     if (reply.code === ScriptCode.NotEnoughSeats && Number(reply.rest[1]) === 1) {
       // More past-due holds than one batch: give them all back first, so the join decides
       // (offered or waiting) on the seats there really are.
-      await this.eventScripts.snapshot(input.eventId, attempt.signal);
+      await this.eventScripts.snapshot(input.eventId, '', attempt.signal);
       reply = await this.eventScripts.run('joinWaitlist', input.eventId, args(true), attempt.signal);
     }
     if (reply.code === ScriptCode.IdTaken) throw new Error(`entry id ${entryId.id} is taken by another attempt`);
@@ -74,7 +74,7 @@ export class WaitingList {
     let reply = await read();
     if (Number(reply.rest[5]) === 1) {
       // More past-due holds than one batch: all of them back first, so the entry reads as served.
-      await this.eventScripts.snapshot(id.eventId, signal);
+      await this.eventScripts.snapshot(id.eventId, '', signal);
       reply = await read();
     }
     const [nowMs, position, holdCounted, holdStatus, holdExpiresAt, , ...fields] = reply.rest;

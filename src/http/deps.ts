@@ -1,9 +1,12 @@
 import type { Config } from '../config.js';
 import type { AuditLog } from '../domain/audit-log.js';
+import type { Blocks } from '../domain/blocks.js';
 import type { Bookings } from '../domain/bookings.js';
+import type { Categories } from '../domain/categories.js';
 import type { Events } from '../domain/events.js';
 import type { Holds } from '../domain/holds.js';
 import type { IdempotencyStore } from '../domain/idempotency.js';
+import type { Quotas } from '../domain/quotas.js';
 import type { Webhooks } from '../domain/webhooks/webhooks.js';
 import type { QueueSettings, QueueView, TicketView } from '../domain/model.js';
 import type { WaitingList } from '../domain/waiting-list.js';
@@ -46,6 +49,9 @@ export interface AdmissionQueueApi {
  */
 export interface DomainOperations {
   events: Events;
+  categories: Categories;
+  blocks: Blocks;
+  quotas: Quotas;
   holds: Holds;
   bookings: Bookings;
   waitingList: WaitingList;

@@ -17,6 +17,9 @@ export type HoldRejectReason =
   | 'waitlist_first'
   | 'admission_required'
   | 'admission_in_use'
+  | 'sales_paused'
+  | 'quota_exceeded'
+  | 'block_not_found'
   | 'unknown_category_or_seat';
 
 /** How one webhook delivery attempt ended (src/jobs/webhook-sender.ts). */
@@ -48,6 +51,21 @@ export class Metrics {
   readonly eventsCreated = new Counter({
     name: 'boxoffice_events_created_total',
     help: 'Events created',
+    registers: [this.registry],
+  });
+  readonly blocksCreated = new Counter({
+    name: 'boxoffice_blocks_created_total',
+    help: 'Blocks created (seats an operator took out of sale)',
+    registers: [this.registry],
+  });
+  readonly seatsBlocked = new Counter({
+    name: 'boxoffice_seats_blocked_total',
+    help: 'Seats taken out of sale by blocks',
+    registers: [this.registry],
+  });
+  readonly seatsUnblocked = new Counter({
+    name: 'boxoffice_seats_unblocked_total',
+    help: 'Seats a block release put back on sale',
     registers: [this.registry],
   });
   readonly holdsCreated = new Counter({

@@ -13,7 +13,7 @@ export interface EventKeys {
   expiries: string;
   /** hash: hold id -> its seat lines, of every active hold; what a reclaim gives back */
   active: string;
-  /** hash: row -> `<cid>,<seats>,<order>` */
+  /** hash: row -> `<cid>,<seats>,<order>,<position in its category>` */
   rows: string;
   /** hash: row -> status string (one character per seat) */
   seats: string;
@@ -21,10 +21,14 @@ export interface EventKeys {
   rowFree: string;
   /** hash: row -> longest run of free seats */
   rowRun: string;
+  /** hash: `<cid>#<g>` -> a group's rows, `<cid>#<g>#run` / `#free` -> its summaries */
+  rowGroups: string;
   /** sorted set (lexical): `<cid>:<join number>:<entry id>` of every waiting entry */
   waitlist: string;
   /** stream: the audit log */
   log: string;
+  /** sorted set: the event's active blocks, oldest first */
+  blocks: string;
   /** hash: the admission queue's settings and state */
   queue: string;
   /** sorted set: queue tickets in queue order */
@@ -72,8 +76,10 @@ export class KeySpace {
       seats: `${base}:seats`,
       rowFree: `${base}:rowfree`,
       rowRun: `${base}:rowrun`,
+      rowGroups: `${base}:rowgroups`,
       waitlist: `${base}:waitlist`,
       log: `${base}:log`,
+      blocks: `${base}:blocks`,
       queue: `${base}:queue`,
       queueOrder: `${base}:queue:order`,
       queueAdmissions: `${base}:queue:admissions`,
@@ -90,6 +96,10 @@ export class KeySpace {
 
   bookedMarker(eventId: string, holdId: string): string {
     return `${this.eventBase(eventId)}:booked:${holdId}`;
+  }
+
+  blockKey(eventId: string, blockId: string): string {
+    return `${this.eventBase(eventId)}:block:${blockId}`;
   }
 
   bookingKey(eventId: string, bookingId: string): string {
@@ -123,6 +133,11 @@ export class KeySpace {
   /** set of every event id; the reconciler and the seat gauges walk it */
   eventIndex(): string {
     return `${this.prefix}:events`;
+  }
+
+  /** sorted set (lexical, newest first): `<inverted created_at>:<event id>` of every event, for GET /events */
+  eventsByCreation(): string {
+    return `${this.prefix}:events:by-creation`;
   }
 
   idempotency(scope: string, key: string): string {

@@ -9,6 +9,8 @@ import { FunctionCalls } from './functions.js';
 export enum ScriptCode {
   Ok = 1,
   Replay = 2,
+  /** a read: nothing changed since the version the reader saw */
+  Unchanged = 3,
   SeatsAlreadyBack = 0,
   EventNotFound = -1,
   NotEnoughSeats = -2,
@@ -30,6 +32,15 @@ export enum ScriptCode {
   NoAdjacentSeats = -18,
   ExtensionRefused = -19,
   QtyAboveCategory = -20,
+  BlockNotFound = -21,
+  SalesPaused = -22,
+  QuotaShort = -23,
+  RowTaken = -24,
+  CategoryExists = -25,
+  AboveEventLimit = -26,
+  SeatedCapacity = -27,
+  CutAboveAvailable = -28,
+  QuotaInUse = -29,
   AdmissionRequired = -30,
   AdmissionInUse = -31,
 }

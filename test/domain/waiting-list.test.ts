@@ -35,13 +35,35 @@ describe('waiting list in the domain: review findings', function () {
   });
 
   describe('R2-4 an admission with an active hold joins a waiting list where it would only wait', () => {
-    it('the join waits (201 waiting): the contract bounds active holds, a waiting entry is none', async () => {
+    it('is refused (409 admission-in-use): one admission has one active hold or waiting entry at a time', async () => {
       const { events, holds, waitingList } = test.domain;
       const eventId = (await events.create({ name: 'Queued', totalSeats: 4 })).event.eventId;
       const ticketToken = await admittedTicket(test.app.service.admissionQueue, eventId);
       await holds.create({ eventId, ttlS: 60, request: qty(4), admissionToken: ticketToken }); // sold out now
       const joined = await outcome(waitingList.join({ eventId, qty: 2, ttlS: 60, admissionToken: ticketToken }));
-      expect(joined instanceof DomainError ? joined.code : (joined as { entry: { status: string } }).entry.status).to.equal('waiting');
+      expect(joined instanceof DomainError ? joined.code : (joined as { entry: { status: string } }).entry.status).to.equal(
+        'admission-in-use',
+      );
+    });
+
+    it('an admission with a waiting entry may not hold, nor join again; once the entry is gone it may', async () => {
+      const { events, holds, waitingList } = test.domain;
+      const eventId = (await events.create({ name: 'Queued', totalSeats: 4 })).event.eventId;
+      const first = await admittedTicket(test.app.service.admissionQueue, eventId);
+      const second = await admittedTicket(test.app.service.admissionQueue, eventId);
+      const held = await holds.create({ eventId, ttlS: 60, request: qty(4), admissionToken: first }); // sold out now
+      const { entry, entryToken } = await waitingList.join({ eventId, qty: 2, ttlS: 60, admissionToken: second });
+      expect(entry.status).to.equal('waiting');
+      const again = await outcome(waitingList.join({ eventId, qty: 1, ttlS: 60, admissionToken: second }));
+      expect((again as DomainError).code, 'a second entry').to.equal('admission-in-use');
+      // the entry is offered when the seats come back: its hold is the admission's one hold
+      await holds.release(held.hold.holdId, held.paymentToken);
+      expect((await waitingList.get(entry.entryId)).status).to.equal('offered');
+      const hold = await outcome(holds.create({ eventId, ttlS: 60, request: qty(1), admissionToken: second }));
+      expect((hold as DomainError).code, 'a hold beside the offer').to.equal('admission-in-use');
+      await waitingList.leave(entry.entryId, entryToken);
+      const after = await holds.create({ eventId, ttlS: 60, request: qty(1), admissionToken: second });
+      expect(after.hold.status).to.equal('active');
     });
   });
 

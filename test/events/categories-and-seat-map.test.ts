@@ -36,10 +36,12 @@ describe('inventory: categories and the seat map', () => {
       expect(body.total_seats).to.equal(70);
       expect(Number.isNaN(Date.parse(body.created_at))).to.equal(false);
       expect(body.categories).to.deep.equal([
-        { category_id: 'stalls', name: 'Stalls', kind: 'seated', capacity: 18 },
-        { category_id: 'standing', name: 'standing', kind: 'general', capacity: 50 },
-        { category_id: 'box-1_x', name: 'Box', kind: 'seated', capacity: 2 },
+        { category_id: 'stalls', name: 'Stalls', kind: 'seated', capacity: 18, sales: 'open' },
+        { category_id: 'standing', name: 'standing', kind: 'general', capacity: 50, sales: 'open' },
+        { category_id: 'box-1_x', name: 'Box', kind: 'seated', capacity: 2, sales: 'open' },
       ]);
+      expect(body.quotas).to.deep.equal([]);
+      expect(body.sales).to.equal('open');
       expect(response.headers.get('location')).to.match(new RegExp(`/events/${body.event_id}$`));
 
       const read = await api.getEvent(body.event_id);
@@ -47,9 +49,9 @@ describe('inventory: categories and the seat map', () => {
       expect(read.body).to.include({ event_id: body.event_id, name: 'Hamlet', total: 70, available: 70, held: 0, booked: 0 });
       expect(read.body.created_at).to.equal(body.created_at);
       expect(read.body.categories).to.deep.equal([
-        { category_id: 'stalls', name: 'Stalls', kind: 'seated', total: 18, available: 18, held: 0, booked: 0, waiting: 0 },
-        { category_id: 'standing', name: 'standing', kind: 'general', total: 50, available: 50, held: 0, booked: 0, waiting: 0 },
-        { category_id: 'box-1_x', name: 'Box', kind: 'seated', total: 2, available: 2, held: 0, booked: 0, waiting: 0 },
+        { category_id: 'stalls', name: 'Stalls', kind: 'seated', sales: 'open', total: 18, available: 18, held: 0, booked: 0, blocked: 0, waiting: 0, purchasable: 18 },
+        { category_id: 'standing', name: 'standing', kind: 'general', sales: 'open', total: 50, available: 50, held: 0, booked: 0, blocked: 0, waiting: 0, purchasable: 50 },
+        { category_id: 'box-1_x', name: 'Box', kind: 'seated', sales: 'open', total: 2, available: 2, held: 0, booked: 0, blocked: 0, waiting: 0, purchasable: 2 },
       ]);
       await assertInvariants(api, body.event_id, { complete: true });
     });

@@ -75,7 +75,7 @@ describe('randomised walk over the domain (events, holds, bookings, waiting list
         for (;;) {
           const page = await bo.auditLog.read(eventId, after, 1000);
           for (const e of page.entries) {
-            const c = replayed[e.categoryId]!;
+            const c = replayed[e.categoryId!]!;
             const move = (from: 'available' | 'held' | 'booked', to: 'available' | 'held' | 'booked', ch: string) => {
               c[from] -= e.qty;
               c[to] += e.qty;

@@ -68,7 +68,7 @@ export async function replayLog(domain: DomainOperations, eventId: string) {
   for (;;) {
     const page = await domain.auditLog.read(eventId, after, 1000);
     for (const e of page.entries) {
-      const c = counts[e.categoryId]!;
+      const c = counts[e.categoryId!]!;
       if (e.type === 'hold.created') { c.available -= e.qty; c.held += e.qty; }
       if (e.type === 'hold.released' || e.type === 'hold.expired') { c.available += e.qty; c.held -= e.qty; }
       if (e.type === 'booking.created') { c.held -= e.qty; c.booked += e.qty; }

@@ -46,7 +46,7 @@ function anotherVersion(dirs: string[]): FunctionLibrary {
 }
 
 async function createEvent(calls: FunctionCalls, keys: KeySpace, eventId: string): Promise<unknown> {
-  return calls.call('createEvent', [keys.eventKey(eventId), eventId, 'Show', '', categories]);
+  return calls.call('createEvent', [keys.eventKey(eventId), eventId, 'Show', '', 'open', categories, '[]']);
 }
 
 async function snapshotCode(calls: FunctionCalls, keys: KeySpace, eventId: string): Promise<number> {

@@ -19,6 +19,7 @@ export const holdSchema = z.object({
   extensions_left: count,
   booking_id: z.string().optional().meta({ description: 'present once the hold is booked' }),
   entry_id: z.string().optional().meta({ description: 'the waiting-list entry this hold was offered to' }),
+  block_id: z.string().optional().meta({ description: 'the block its seats came from (house seats)' }),
 });
 
 export const holdCreatedSchema = holdSchema.extend({
@@ -39,6 +40,7 @@ export const holdJson = (hold: HoldView): z.output<typeof holdSchema> => ({
   extensions_left: hold.extensionsLeft,
   ...(hold.bookingId ? { booking_id: hold.bookingId } : {}),
   ...(hold.entryId ? { entry_id: hold.entryId } : {}),
+  ...(hold.blockId ? { block_id: hold.blockId } : {}),
 });
 
 export const holdCreatedJson = (hold: HoldView, paymentToken: string): z.output<typeof holdCreatedSchema> => ({

@@ -14,6 +14,7 @@ local ctx = {
   keys = {
     event = KEYS[1], active = base .. ':active', expiries = base .. ':expiries', queue = base .. ':queue',
     queueOrder = base .. ':queue:order', queueAdmissions = base .. ':queue:admissions',
+    entry = function(id) return base .. ':entry:' .. id end,
   },
   now = serverTimeMs(),
 }

@@ -1,0 +1,50 @@
+-- Adds a category to an event while it sells, every seat available (a seated category's rows
+-- were written first by putRows). Its category.added entry opens its part of the log.
+-- KEYS[1] event hash
+-- ARGV[1] event id
+-- ARGV[2] the category, JSON: {"id", "name", "sales", "capacity"} | {"id", "name", "sales", "rows", "seats"}
+-- Returns {1, effects}                      added
+--         {-1, effects}                     event not found
+--         {-25, effects}                    the event has this category already
+--         {-26, effects, limit, value}      above an event limit: 'categories' (100), 'seats'
+--                                           (1,000,000) or 'seated' (100,000 seated seats)
+--@include categories
+--@include reply
+
+local eventId = nonEmpty(ARGV[1], 'event id')
+local spec = cjson.decode(ARGV[2])
+if type(spec) ~= 'table' then
+  error('bad argument category')
+end
+local ctx = newContext(KEYS[1], eventId)
+if not loadEvent(ctx) then
+  return reply(ctx, -1)
+end
+idArg(spec.id, 'category id')
+if cat(ctx, spec.id) then
+  return reply(ctx, -25)
+end
+local kind, seats, groups = checkNewCategory(ctx, spec)
+if #ctx.categories >= MAX_CATEGORIES then
+  return reply(ctx, -26, 'categories', MAX_CATEGORIES)
+end
+if ctx.sums.total + seats > MAX_EVENT_SEATS then
+  return reply(ctx, -26, 'seats', MAX_EVENT_SEATS)
+end
+if kind == 'seated' then
+  local seated = seats
+  for _, cid in ipairs(ctx.categories) do
+    local c = cat(ctx, cid)
+    if c.kind == 'seated' then
+      seated = seated + c.total
+    end
+  end
+  if seated > MAX_SEATED_SEATS then
+    return reply(ctx, -26, 'seated', MAX_SEATED_SEATS)
+  end
+end
+upgradeEvent(ctx)
+writeNewCategory(ctx, spec, kind, seats, groups)
+redis.call('HSET', ctx.keys.event, 'cats', table.concat(ctx.categories, ','))
+logEntry(ctx, 'category.added', { 'category_id', spec.id, 'qty', seats, 'kind', kind })
+return reply(ctx, 1)

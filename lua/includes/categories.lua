@@ -1,0 +1,56 @@
+--@include args
+--@include seatmap
+-- New categories (an event's at its creation, or one added while it sells): checked, then
+-- written with every seat available. A seated category's rows were written before by
+-- putRows (lua/putRows-1.lua); here they are only counted.
+
+local MAX_CATEGORIES = 100
+local MAX_EVENT_SEATS = 1000000
+local MAX_SEATED_SEATS = 100000
+
+-- Checks one category spec {id, name, sales, capacity} | {id, name, sales, rows, seats}
+-- (rows: how many, seats: their sum) against what putRows wrote; returns its kind and seats.
+local function checkNewCategory(ctx, spec)
+  idArg(spec.id, 'category id')
+  if spec.name ~= nil then
+    nonEmpty(spec.name, 'category name')
+  end
+  salesArg(spec.sales or 'open', 'category sales')
+  if spec.rows == nil then
+    local capacity = positiveInt(spec.capacity, 'capacity')
+    if capacity > MAX_EVENT_SEATS then
+      error('bad argument capacity ' .. capacity)
+    end
+    return 'general', capacity
+  end
+  local rows, seats = positiveInt(spec.rows, 'rows'), positiveInt(spec.seats, 'seats')
+  local groups = math.ceil(rows / ROW_GROUP)
+  local fields = {}
+  for g = 0, groups do
+    fields[g + 1] = spec.id .. '#' .. g .. '#free'
+  end
+  local frees = hmgetMany(ctx.keys.rowGroups, fields)
+  local written = 0
+  for g = 1, groups do
+    written = written + (tonumber(frees[g]) or -seats - 1)
+  end
+  if written ~= seats or frees[groups + 1] then
+    error('rows of category ' .. spec.id .. ' were not written as announced')
+  end
+  return 'seated', seats, groups
+end
+
+-- Writes a checked category with every seat available, in the context's counts.
+local function writeNewCategory(ctx, spec, kind, seats, groups, quotaIds)
+  local p = 'c:' .. spec.id .. ':'
+  redis.call('HSET', ctx.keys.event, p .. 'kind', kind, p .. 'name', spec.name or spec.id, p .. 'total', 0,
+    p .. 'available', 0, p .. 'held', 0, p .. 'booked', 0, p .. 'blocked', 0, p .. 'sales', spec.sales or 'open',
+    p .. 'quotas', table.concat(quotaIds or {}, ','))
+  if groups then
+    redis.call('HSET', ctx.keys.event, p .. 'groups', groups)
+  end
+  ctx.categories[#ctx.categories + 1] = spec.id
+  ctx.cats[spec.id] = nil
+  addCount(ctx, spec.id, 'total', seats)
+  addCount(ctx, spec.id, 'available', seats)
+end

@@ -1,0 +1,81 @@
+-- Writes a chunk of a seated category's rows before the category exists (a new event's, or
+-- one added to an event): every seat available, with the rows' and groups' summaries. The
+-- category becomes visible only when createEvent or addCategory activates it, so a venue of
+-- any size is written in bounded steps. Writing the same chunk again changes nothing.
+-- KEYS[1] event hash
+-- ARGV[1] event id
+-- ARGV[2] category id
+-- ARGV[3] position of the chunk's first row in the category (0-based, a multiple of the
+--         row group size, 64)
+-- ARGV[4] rows, JSON: [["A", 20], ["B", 22], …] (at most 4,032)
+-- Returns {1, rows written}
+--         {-24, row}   a row name the event already has in another category
+--         {-25}        the category exists already
+--@include args
+--@include seatmap
+
+local eventId = nonEmpty(ARGV[1], 'event id')
+local cid = idArg(ARGV[2], 'category id')
+local first = nonNegativeInt(ARGV[3], 'first position')
+if first % ROW_GROUP ~= 0 then
+  error('bad argument first position: not a multiple of ' .. ROW_GROUP)
+end
+local rows = cjson.decode(ARGV[4])
+if type(rows) ~= 'table' or #rows == 0 or #rows > 63 * ROW_GROUP then
+  error('bad argument rows')
+end
+local ctx = newContext(KEYS[1], eventId)
+local cats = redis.call('HGET', ctx.keys.event, 'cats')
+for _, id in ipairs(splitList(cats)) do
+  if id == cid then
+    return {-25}
+  end
+end
+
+-- Check everything before the first write.
+local seen = {}
+for _, r in ipairs(rows) do
+  local row = r[1]
+  positiveInt(r[2], 'row seats')
+  if r[2] > 1000 or type(row) ~= 'string' or #row > 12 or not string.find(row, '^[A-Za-z0-9-]*[A-Za-z-]$') then
+    error('bad row ' .. tostring(row))
+  end
+  if seen[row] then
+    error('duplicate row ' .. row)
+  end
+  seen[row] = true
+  local info = redis.call('HGET', ctx.keys.rows, row)
+  if info and string.match(info, '^([^,]+),') ~= cid then
+    return {-24, row}
+  end
+end
+
+local rowArgs, seatArgs, freeArgs, runArgs, groupArgs = {}, {}, {}, {}, {}
+for g = 0, math.ceil(#rows / ROW_GROUP) - 1 do
+  local names, free, run = {}, 0, 0
+  for i = g * ROW_GROUP + 1, math.min((g + 1) * ROW_GROUP, #rows) do
+    local row, seats = rows[i][1], rows[i][2]
+    local pos = first + i - 1
+    names[#names + 1] = row
+    free = free + seats
+    run = math.max(run, seats)
+    local put = function(list, value)
+      list[#list + 1] = row
+      list[#list + 1] = value
+    end
+    put(rowArgs, table.concat({ cid, seats, pos, pos }, ','))
+    put(seatArgs, string.rep('A', seats))
+    put(freeArgs, seats)
+    put(runArgs, seats)
+  end
+  local key = cid .. '#' .. (first / ROW_GROUP + g)
+  for _, value in ipairs({ key, table.concat(names, ','), key .. '#run', run, key .. '#free', free }) do
+    groupArgs[#groupArgs + 1] = value
+  end
+end
+hsetMany(ctx.keys.rows, rowArgs)
+hsetMany(ctx.keys.seats, seatArgs)
+hsetMany(ctx.keys.rowFree, freeArgs)
+hsetMany(ctx.keys.rowRun, runArgs)
+hsetMany(ctx.keys.rowGroups, groupArgs)
+return {1, #rows}
