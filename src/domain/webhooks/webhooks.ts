@@ -53,6 +53,8 @@ export class Webhooks {
         });
       }
     }
+    // An attempt that lost its Idempotency-Key lease starts nothing more (a retry may run).
+    attempt.signal?.throwIfAborted();
     const record = await this.store.create({
       webhookId: attempt.id ?? randomUUID(),
       url: input.url,
