@@ -59,7 +59,8 @@ const envSchema = z
     CLIENT_ID_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/).optional(),
     TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
     REDIS_COMMAND_TIMEOUT_MS: positiveInt('REDIS_COMMAND_TIMEOUT_MS').default(500),
-    RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(2_000),
+    /** how often the reconciler sweeps: a hold whose job was lost flips about this long after its expires_at, at most */
+    RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(1_000),
     EXPIRY_WORKER: z.enum(['on', 'off']).default('on'),
     /** expiry queues (each its own Cluster slot); default 1 on one Redis, 8 on a Cluster */
     EXPIRY_QUEUES: z.coerce.number().int().min(1).max(64).optional(),

@@ -78,7 +78,7 @@ export class EventScripts {
    */
   async run(script: string, eventId: string, args: (string | number)[], signal?: AbortSignal): Promise<Reply> {
     signal?.throwIfAborted();
-    const reply = await this.deps.scripts.run(script, this.deps.keys.eventKey(eventId), args);
+    const reply = await runForEffects(this.deps, eventId, () => this.deps.scripts.run(script, this.deps.keys.eventKey(eventId), args));
     await this.deps.effects.apply(eventId, reply.effects);
     return reply;
   }
@@ -110,7 +110,9 @@ export class EventScripts {
     const reclaim = [eventId, BULK_RECLAIM_BATCH, this.retentionMs];
     const calls = [{ script: 'snapshot', args: reclaim }, ...(withSeatMap ? [{ script: 'seatMap', args: [...reclaim, ''] }] : [])];
     for (let round = 1; ; round++) {
-      const { replies, newestId } = await scripts.runThenNewestId(keys.eventKey(eventId), calls, keys.eventKeys(eventId).log);
+      const { replies, newestId } = await runForEffects(this.deps, eventId, () =>
+        scripts.runThenNewestId(keys.eventKey(eventId), calls, keys.eventKeys(eventId).log),
+      );
       for (const reply of replies) await effects.apply(eventId, reply.effects);
       const [snapshot, seatMap] = replies as [Reply, Reply | undefined];
       const moreDue = snapshot.code === ScriptCode.Ok && Number(snapshot.rest[0]) === 1;
@@ -119,6 +121,24 @@ export class EventScripts {
         return { snapshot, ...(seatMap ? { seatMap } : {}), lastLogId: newestId ?? '0' };
       }
     }
+  }
+}
+
+/**
+ * Runs a seat-moving script of `eventId`; when it fails without a reply (a timeout, a lost
+ * connection), its outcome is unknown, and the event is marked due so that whatever holds it
+ * made still expire on time.
+ */
+export async function runForEffects<Replies>(
+  deps: Pick<DomainDeps, 'effects'>,
+  eventId: string,
+  script: () => Promise<Replies>,
+): Promise<Replies> {
+  try {
+    return await script();
+  } catch (error) {
+    deps.effects.unknownOutcome(eventId);
+    throw error;
   }
 }
 

@@ -2,6 +2,7 @@ import type { RedisClient } from '../redis/client.js';
 import type { KeySpace } from '../redis/keys.js';
 import { ScriptCode, type Scripts } from '../redis/scripts.js';
 import { parseChildId } from './ids.js';
+import { runForEffects } from './event-scripts.js';
 import type { ScriptEffects } from './script-effects.js';
 
 // Expiring holds: one at a time (the expiry job) and in sweeps over every event (the
@@ -21,18 +22,16 @@ export class HoldExpirer {
     private readonly client: RedisClient,
     private readonly scripts: Scripts,
     private readonly keys: KeySpace,
-    private readonly effects: ScriptEffects,
+    readonly effects: ScriptEffects,
     private readonly retentionMs: number,
   ) {}
 
   async expire(holdId: string): Promise<ExpireOutcome> {
     const id = parseChildId(holdId);
     if (!id) return { kind: 'nothing-to-do' };
-    const reply = await this.scripts.run('expireHold', this.keys.eventKey(id.eventId), [
-      id.eventId,
-      id.localId,
-      this.retentionMs,
-    ]);
+    const reply = await runForEffects(this, id.eventId, () =>
+      this.scripts.run('expireHold', this.keys.eventKey(id.eventId), [id.eventId, id.localId, this.retentionMs]),
+    );
     await this.effects.apply(id.eventId, reply.effects);
     switch (reply.code) {
       case ScriptCode.Ok:
@@ -61,11 +60,9 @@ export class HoldExpirer {
   async sweepEvent(eventId: string): Promise<{ expired: number; nextDueMs: number | null }> {
     let expired = 0;
     for (;;) {
-      const reply = await this.scripts.run('sweepExpired', this.keys.eventKey(eventId), [
-        eventId,
-        SWEEP_BATCH,
-        this.retentionMs,
-      ]);
+      const reply = await runForEffects(this, eventId, () =>
+        this.scripts.run('sweepExpired', this.keys.eventKey(eventId), [eventId, SWEEP_BATCH, this.retentionMs]),
+      );
       await this.effects.apply(eventId, reply.effects);
       expired += reply.code;
       if (reply.code < SWEEP_BATCH) {

@@ -75,10 +75,10 @@ export class Holds {
     }
     const replayed = reply.code === ScriptCode.Replay;
     const hold = this.createdHoldView(holdId.id, input.eventId, reply.rest);
-    if (!replayed) {
-      metrics.holdsCreated.inc();
-      await this.deps.effects.schedule(hold.holdId, hold.expiresAt.getTime());
-    }
+    if (!replayed) metrics.holdsCreated.inc();
+    // On a replay too: the attempt that made the hold may have lost its reply before it
+    // scheduled the job. A job id is its hold's, so a second schedule adds nothing.
+    await this.deps.effects.schedule(hold.holdId, hold.expiresAt.getTime());
     return { hold, paymentToken, replayed };
   }
 

@@ -61,7 +61,13 @@ export class WaitingList {
     }
     const replayed = reply.code === ScriptCode.Replay;
     if (!replayed) this.deps.metrics.waitlistEntries.inc();
-    return { entry: await this.get(entryId.id, attempt.signal), entryToken, replayed };
+    const entry = await this.get(entryId.id, attempt.signal);
+    // An entry offered when it joined: the attempt that joined it may have lost its reply
+    // before it scheduled the offer's job (the job id is the hold's: never a second job).
+    if (replayed && entry.status === 'offered' && entry.holdId && entry.expiresAt) {
+      await this.deps.effects.schedule(entry.holdId, entry.expiresAt.getTime());
+    }
+    return { entry, entryToken, replayed };
   }
 
   /** `signal`: the joining attempt's, when the read ends a join */

@@ -31,9 +31,14 @@ if score and tonumber(score) >= tonumber(ARGV[2]) then
 end
 return 0`;
 
+/** Waits before sending a batch again after a failed send; then it is the full walk's. */
+const RETRY_DELAYS_MS = [250, 1_000, 4_000];
+
 export class DueIndex {
   private batch = new Map<string, number>();
   private flushing: Promise<void> | null = null;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly client: RedisClient,
@@ -46,14 +51,23 @@ export class DueIndex {
    * the adds of one event-loop turn go out as one `ZADD LT`.
    */
   note(eventId: string, expiresAtMs: number): void {
-    const current = this.batch.get(eventId);
-    if (current === undefined || expiresAtMs < current) this.batch.set(eventId, expiresAtMs);
+    this.merge(eventId, expiresAtMs);
     if (this.flushing) return;
     this.flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flush());
   }
 
-  /** Sends what note() collected; resolves when Redis has it (or the send failed). */
+  private merge(eventId: string, expiresAtMs: number) {
+    const current = this.batch.get(eventId);
+    if (current === undefined || expiresAtMs < current) this.batch.set(eventId, expiresAtMs);
+  }
+
+  /**
+   * Sends what note() collected; resolves when Redis has it (or the send failed). A failed
+   * send (Redis slow or gone) is tried again a few times, with what came meanwhile.
+   */
   async flush(): Promise<void> {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     const batch = this.batch;
     this.batch = new Map();
     this.flushing = null;
@@ -62,8 +76,16 @@ export class DueIndex {
     for (const [eventId, expiresAtMs] of batch) args.push(expiresAtMs, eventId);
     try {
       await this.client.zadd(this.key, 'LT', ...args);
+      this.failures = 0;
     } catch (error) {
       this.onError(error);
+      const delay = RETRY_DELAYS_MS[this.failures++];
+      if (delay === undefined) {
+        this.failures = 0;
+        return;
+      }
+      for (const [eventId, expiresAtMs] of batch) this.merge(eventId, expiresAtMs);
+      this.retryTimer ??= setTimeout(() => void this.flush(), delay).unref();
     }
   }
 

@@ -96,6 +96,10 @@ export class ExpiryQueues implements ExpiryScheduler {
     this.adding.add(added);
   }
 
+  markDue(eventId: string): void {
+    this.dueIndex?.note(eventId, Date.now());
+  }
+
   /** resolves once every job issued so far has been added (or failed) */
   async settled(): Promise<void> {
     await Promise.all([...this.adding]);

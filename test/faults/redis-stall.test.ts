@@ -6,7 +6,7 @@ import type { ApiResponse } from '../helpers/api.js';
 import { eventually } from '../helpers/eventually.js';
 import { assertInvariants } from '../helpers/invariants.js';
 import { sharedRedis } from '../helpers/redis.js';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { randomPrefix, startTestService, type TestService } from '../helpers/service.js';
 import { startStallProxy, type StallProxy } from '../helpers/stall-proxy.js';
 
 // Redis stalls for a moment: a command reaches Redis and runs, its reply comes late, the
@@ -152,6 +152,123 @@ describe('Redis stalls after doing the work (replies held back)', function () {
       expect(await eventsNamed()).to.deep.equal([retry.body.event_id]);
       expect((await app.api.get(`/events/${retry.body.event_id}`)).body).to.include({ total: 5, available: 5 });
     });
+  });
+
+  describe('holds a lost reply leaves behind still expire on time', () => {
+    let app: TestService;
+    before(async () => {
+      // As on a service that has run a while: another instance walked every event lately, so
+      // this one's first sweep is no full walk that would find the holds by chance.
+      const prefix = randomPrefix();
+      await redis.set(`${new KeySpace(prefix).reconcilerLease()}:full-walk`, 'another instance', 'PX', 600_000);
+      app = await serviceBehindProxy({ KEY_PREFIX: prefix });
+    });
+    after(() => app.stop());
+
+    const LOST_REPLY_STALL_MS = 1_500;
+    /** The bound the issue saw kept without a stall: the hold's record flips and the list moves on. */
+    const FLIP_BOUND_MS = 3_000;
+
+    /** Redis's own view, read directly: a request here could itself reclaim what it reads. */
+    async function stored(eventId: string) {
+      const keys = new KeySpace(app.prefix);
+      const log = await redis.xrange(keys.eventKeys(eventId).log, '-', '+');
+      return {
+        holdStatus: async (holdId: string) => redis.hget(keys.holdKey(eventId, holdId.split('.')[1]!), 'status'),
+        holdExpiresAt: async (holdId: string) => Number(await redis.hget(keys.holdKey(eventId, holdId.split('.')[1]!), 'expires_at')),
+        entryStatus: async (entryId: string) => redis.hget(keys.entryKey(eventId, entryId.split('.')[1]!), 'status'),
+        types: log.map(([, fields]) => fields[fields.indexOf('type') + 1]),
+      };
+    }
+
+    /** Polls until `check` holds, failing if that comes later than `bound` (epoch ms). */
+    async function byTheBound(bound: number, check: () => Promise<void>) {
+      await eventually(check, { timeoutMs: Math.max(0, bound - Date.now()), intervalMs: 100 });
+    }
+
+    it('a hold answered 503 and then replayed to its retry: its state flips at expires_at and the waiting list is served', async () => {
+      const eventId = await app.api.createEvent(2);
+      const key = { headers: { 'Idempotency-Key': randomUUID() } };
+      const body = { event_id: eventId, qty: 2, ttl: 2 };
+      const stalled = proxy.stallOn(`{${eventId}}`, LOST_REPLY_STALL_MS);
+      const first = await app.api.post('/holds', body, key);
+      await stalled;
+      expect(first.status, JSON.stringify(first.body)).to.equal(503);
+      await committed(async () => expect(await activeHolds(app.prefix, eventId), 'the first attempt committed').to.equal(1));
+      await proxy.drained();
+      const retry = await retryUntilSettled(() => app.api.post('/holds', body, key));
+      expect(retry.status, JSON.stringify(retry.body)).to.equal(201);
+      const joined = await app.api.post(`/events/${eventId}/waitlist`, { qty: 2 });
+      expect(joined.body.status).to.equal('waiting');
+
+      const expiresAt = Date.parse(retry.body.expires_at);
+      await byTheBound(expiresAt + FLIP_BOUND_MS, async () => {
+        const view = await stored(eventId);
+        expect(await view.holdStatus(retry.body.hold_id)).to.equal('expired');
+        expect(await view.entryStatus(joined.body.entry_id)).to.equal('offered');
+        expect(view.types).to.include('hold.expired');
+      });
+      expect(await assertInvariants(app.api, redisUrl, app.prefix, eventId)).to.include({ held: 2, available: 0 });
+    });
+
+    /** Ways seats come back to a sold-out category: each makes an offer in the same script. */
+    const givingBack: [string, (eventId: string) => Promise<{ give: () => Promise<ApiResponse> }>][] = [
+      [
+        'a release',
+        async (eventId) => {
+          const hold = await app.api.hold(eventId, 2, { ttl: 300 });
+          return { give: () => app.api.delete(`/holds/${hold.body.hold_id}`, undefined, { headers: { 'payment-token': hold.body.payment_token } }) };
+        },
+      ],
+      [
+        'a cancellation',
+        async (eventId) => {
+          const hold = await app.api.hold(eventId, 2, { ttl: 300 });
+          const booking = await app.api.post('/book', { hold_id: hold.body.hold_id, payment_token: hold.body.payment_token });
+          expect(booking.status).to.equal(201);
+          return { give: () => app.api.post(`/bookings/${booking.body.booking_id}/cancel`, { payment_token: hold.body.payment_token }) };
+        },
+      ],
+      [
+        'leaving the list with an offer',
+        async (eventId) => {
+          const hold = await app.api.hold(eventId, 2, { ttl: 300 });
+          const offered = await app.api.post(`/events/${eventId}/waitlist`, { qty: 2, ttl: 300 });
+          const released = await app.api.delete(`/holds/${hold.body.hold_id}`, undefined, { headers: { 'payment-token': hold.body.payment_token } });
+          expect(released.status).to.equal(200);
+          return { give: () => app.api.delete(`/waitlist/${offered.body.entry_id}`, undefined, { headers: { 'entry-token': offered.body.entry_token } }) };
+        },
+      ],
+    ];
+
+    for (const [how, setUp] of givingBack) {
+      it(`${how} answered 503 after offering the seats: the offer lapses on time and the next entry is offered`, async () => {
+        const eventId = await app.api.createEvent(2);
+        const { give } = await setUp(eventId);
+        const first = await app.api.post(`/events/${eventId}/waitlist`, { qty: 2, ttl: 2 });
+        const second = await app.api.post(`/events/${eventId}/waitlist`, { qty: 2 });
+        expect([first.body.status, second.body.status]).to.deep.equal(['waiting', 'waiting']);
+
+        const stalled = proxy.stallOn(`{${eventId}}`, LOST_REPLY_STALL_MS);
+        const answered = await give();
+        await stalled;
+        expect(answered.status, JSON.stringify(answered.body)).to.equal(503);
+        await committed(async () => expect(await (await stored(eventId)).entryStatus(first.body.entry_id), 'the seats were offered').to.equal('offered'));
+        await proxy.drained();
+
+        const offerExpiresAt = await (await stored(eventId)).holdExpiresAt(first.body.entry_id);
+        expect(offerExpiresAt).to.be.above(0);
+        await byTheBound(offerExpiresAt + FLIP_BOUND_MS, async () => {
+          const view = await stored(eventId);
+          expect(await view.holdStatus(first.body.entry_id), 'the offer').to.equal('expired');
+          expect(await view.entryStatus(first.body.entry_id)).to.equal('expired');
+          expect(await view.entryStatus(second.body.entry_id), 'the next entry').to.equal('offered');
+        });
+        const event = (await app.api.get(`/events/${eventId}`)).body;
+        expect(event).to.include({ total: 2, held: 2, available: 0, booked: 0 });
+        expect(event.categories[0]).to.include({ held: 2, waiting: 0 });
+      });
+    }
   });
 
   describe('an Idempotency-Key attempt that goes on past its deadline', () => {

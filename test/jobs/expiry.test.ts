@@ -172,6 +172,8 @@ describe('hold expiry', () => {
     const queue = expiryQueue(app);
 
     const { holdId, expiresAtMs } = await hold(app, eventId, 4, 1);
+    // The job is added after the answer (and BullMQ's remove says 1 for a job not there yet).
+    await eventually(async () => expect(await queue.getJob(holdId)).to.not.equal(undefined));
     expect(await queue.remove(holdId), 'the job existed and was removed').to.equal(1);
     expect(await queue.getJob(holdId)).to.equal(undefined);
 
