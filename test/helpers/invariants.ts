@@ -99,8 +99,9 @@ async function assertStored(client: Redis | Cluster, prefix: string, eventId: st
     0,
   );
   const bookingKeys = await scanMasters(client, `${prefix}:{${eventId}}:booking:*`);
-  const bookings = await Promise.all(bookingKeys.map((key) => client.hmget(key, 'qty', 'hold_id')));
-  const bookedSum = bookings.reduce((sum, [qty]) => sum + Number(qty), 0);
+  const bookings = await Promise.all(bookingKeys.map((key) => client.hmget(key, 'qty', 'hold_id', 'status')));
+  // a cancelled booking's seats went back on sale
+  const bookedSum = bookings.reduce((sum, [qty, , status]) => sum + (status === 'cancelled' ? 0 : Number(qty)), 0);
   const bookedHolds = bookings.map(([, holdId]) => String(holdId));
 
   const counts = await client.hmget(keys.event, 'available', 'held', 'booked', 'total');
