@@ -215,19 +215,23 @@ export interface WaitlistEntryView {
   expiresAt?: Date;
 }
 
-export type AuditType =
-  | 'hold.created'
-  | 'hold.released'
-  | 'hold.expired'
-  | 'hold.extended'
-  | 'booking.created'
-  | 'booking.cancelled'
-  | 'seats.blocked'
-  | 'seats.unblocked'
-  | 'category.added'
-  | 'capacity.changed'
-  | 'sales.changed'
-  | 'quota.changed';
+/** Every type of audit-log entry (the log's schema and webhooks' `types` use this list). */
+export const AUDIT_TYPES = [
+  'hold.created',
+  'hold.released',
+  'hold.expired',
+  'hold.extended',
+  'booking.created',
+  'booking.cancelled',
+  'seats.blocked',
+  'seats.unblocked',
+  'category.added',
+  'capacity.changed',
+  'sales.changed',
+  'quota.changed',
+] as const;
+
+export type AuditType = (typeof AUDIT_TYPES)[number];
 
 export interface AuditEntry {
   id: string;

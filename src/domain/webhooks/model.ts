@@ -1,24 +1,6 @@
 // Webhooks: an operator's subscription to the audit log of one event or of every event,
 // delivered in signed batches by the delivery jobs (src/jobs/webhook-delivery.ts).
 
-/** Every audit-log type a webhook may subscribe to (`types`). */
-export const AUDIT_LOG_TYPES = [
-  'hold.created',
-  'hold.released',
-  'hold.expired',
-  'hold.extended',
-  'booking.created',
-  'booking.cancelled',
-  'seats.blocked',
-  'seats.unblocked',
-  'category.added',
-  'capacity.changed',
-  'sales.changed',
-  'quota.changed',
-] as const;
-
-export type AuditLogType = (typeof AUDIT_LOG_TYPES)[number];
-
 export type WebhookStatus = 'enabled' | 'disabled';
 
 export interface WebhookFailure {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AUDIT_LOG_TYPES } from '../../domain/webhooks/model.js';
+import { AUDIT_TYPES } from '../../domain/model.js';
 import { idField, nameField } from './common.js';
 
 // The request bodies of POST and PATCH /webhooks (routes/webhooks.ts).
@@ -15,9 +15,9 @@ const webhookUrl = z
   .meta({ description: `an http or https URL, at most ${WEBHOOK_URL_MAX} characters`, examples: ['https://crm.example/hooks/box-office'] });
 
 const typesField = z
-  .array(z.enum(AUDIT_LOG_TYPES))
+  .array(z.enum(AUDIT_TYPES))
   .min(1)
-  .max(AUDIT_LOG_TYPES.length * 2)
+  .max(AUDIT_TYPES.length * 2)
   .transform((types) => [...new Set(types)])
   .meta({ description: 'audit-log types to send; entries of other types are skipped, not sent' });
 

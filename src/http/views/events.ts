@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AuditEntry, AuditPage, EventPage, EventView, QuotaView, SeatRowView } from '../../domain/model.js';
+import { AUDIT_TYPES, type AuditEntry, type AuditPage, type EventPage, type EventView, type QuotaView, type SeatRowView } from '../../domain/model.js';
 import { count, iso, isoTime, seatList, seatTotal } from './common.js';
 
 // The answers of the event routes (routes/events.ts): an event, its seat map, its log.
@@ -119,20 +119,7 @@ export const seatMapSchema = z.object({
   ),
 });
 
-export const auditTypeSchema = z.enum([
-  'hold.created',
-  'hold.released',
-  'hold.expired',
-  'hold.extended',
-  'booking.created',
-  'booking.cancelled',
-  'seats.blocked',
-  'seats.unblocked',
-  'category.added',
-  'capacity.changed',
-  'sales.changed',
-  'quota.changed',
-]);
+export const auditTypeSchema = z.enum(AUDIT_TYPES);
 
 export const auditEntrySchema = z.object({
   id: z.string(),

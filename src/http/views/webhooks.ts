@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AUDIT_LOG_TYPES, type WebhookView } from '../../domain/webhooks/model.js';
+import { AUDIT_TYPES } from '../../domain/model.js';
+import type { WebhookView } from '../../domain/webhooks/model.js';
 import { isoTime } from './common.js';
 
 // The answers of the webhook routes (routes/webhooks.ts): a webhook, as created (with its
@@ -9,7 +10,7 @@ export const webhookSchema = z.object({
   webhook_id: z.string(),
   url: z.string(),
   event_id: z.string().nullable().meta({ description: 'null: every event' }),
-  types: z.array(z.enum(AUDIT_LOG_TYPES)).nullable().meta({ description: 'null: every type' }),
+  types: z.array(z.enum(AUDIT_TYPES)).nullable().meta({ description: 'null: every type' }),
   description: z.string().nullable(),
   status: z.enum(['enabled', 'disabled']),
   disabled_reason: z.string().optional().meta({ description: 'when disabled: why, as a sentence' }),
