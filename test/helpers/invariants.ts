@@ -9,18 +9,23 @@ import { inPool } from './pool.js';
 // Cluster, behind any number of instances.
 //
 // Over HTTP, what clients see:
-// - per category available + held + booked == total, none negative; the event's counts
-//   are the sums;
-// - the seat map's characters count the same as each category's counts;
+// - per category available + held + booked + blocked == total, none negative; the event's
+//   counts are the sums;
+// - the seat map's characters (A, H, B, X) count the same as each category's counts;
+// - every quota: used = held + booked + blocked over its categories, at most its capacity,
+//   available = capacity - used; a category's purchasable is its available, or less as its
+//   quotas' room says;
 // - no seat is in two active holds or bookings (over every hold the clients recorded), and
 //   every hold has at most one booking;
-// - the audit log, replayed per category from all seats available, gives the counts, and
-//   replayed per seat gives the seat map; every entry moves seats that were in the state
-//   it moves them from (a hold is created once, ends once, is booked at most once...).
+// - the audit log, replayed per category from all seats available at the event's creation
+//   (from nothing for a category added later), gives the counts, and replayed per seat
+//   gives the seat map; every entry moves seats that were in the state it moves them from
+//   (a hold is created once, ends once, is booked at most once; a block never gives back
+//   more than it holds...).
 //
 // In storage, when the test names the service's Redis (a URL, a connection or a Cluster:
 // SCAN, which sees one node's keys, runs on every master) and key prefix:
-// - the stored counts are not negative and add up;
+// - the stored counts are not negative and add up (blocked included);
 // - booked == the sum of the bookings' qty (no seat sold twice), one booking per hold;
 // - held == the sum of the active holds' qty.
 
@@ -31,13 +36,15 @@ export interface CategoryCounts {
   available: number;
   held: number;
   booked: number;
+  blocked: number;
   waiting: number;
+  purchasable: number;
 }
 
 interface Seen {
   event: any;
   categories: Map<string, CategoryCounts>;
-  /** seat id -> 'A' | 'H' | 'B' */
+  /** seat id -> 'A' | 'H' | 'B' | 'X' */
   seatMap: Map<string, string>;
   /** seat id -> category */
   seatCategory: Map<string, string>;
@@ -59,6 +66,7 @@ export interface InvariantReport extends Seen, Partial<Stored> {
   available: number;
   held: number;
   booked: number;
+  blocked: number;
 }
 
 export type InvariantOptions = {
@@ -80,8 +88,8 @@ export async function assertInvariants(
 ): Promise<InvariantReport> {
   const all = Array.isArray(clients) ? clients : [clients];
   const seen = await assertSeen(all, eventId, options.complete === true);
-  const { total, available, held, booked } = seen.event as { total: number; available: number; held: number; booked: number };
-  const report: InvariantReport = { total, available, held, booked, ...seen };
+  const { total, available, held, booked, blocked } = seen.event as Record<'total' | 'available' | 'held' | 'booked' | 'blocked', number>;
+  const report: InvariantReport = { total, available, held, booked, blocked, ...seen };
   if (options.redis === undefined) return report;
   if (typeof options.redis !== 'string') return { ...report, ...(await assertStored(options.redis, options.prefix, eventId)) };
   const redis = new Redis(options.redis);
@@ -104,10 +112,11 @@ async function assertStored(client: Redis | Cluster, prefix: string, eventId: st
   const bookedSum = bookings.reduce((sum, [qty, , status]) => sum + (status === 'cancelled' ? 0 : Number(qty)), 0);
   const bookedHolds = bookings.map(([, holdId]) => String(holdId));
 
-  const counts = await client.hmget(keys.event, 'available', 'held', 'booked', 'total');
-  const [rAvailable, rHeld, rBooked, rTotal] = counts.map(Number) as [number, number, number, number];
-  for (const count of [rAvailable, rHeld, rBooked]) expect(count, 'stored counts not negative').to.be.at.least(0);
-  expect(rAvailable + rHeld + rBooked, 'stored counts add up').to.equal(rTotal);
+  const counts = await client.hmget(keys.event, 'available', 'held', 'booked', 'total', 'blocked');
+  // (an event no script has touched since version 2 has no blocked field: none blocked)
+  const [rAvailable, rHeld, rBooked, rTotal, rBlocked] = counts.map(Number) as [number, number, number, number, number];
+  for (const count of [rAvailable, rHeld, rBooked, rBlocked]) expect(count, 'stored counts not negative').to.be.at.least(0);
+  expect(rAvailable + rHeld + rBooked + rBlocked, 'stored counts add up').to.equal(rTotal);
   expect(bookedSum, 'booked == sum of booking qty (no seat sold twice)').to.equal(rBooked);
   expect(bookedSum).to.be.at.most(rTotal);
   expect(new Set(bookedHolds).size, 'one booking per hold').to.equal(bookedHolds.length);
@@ -133,17 +142,40 @@ export async function scanNode(node: Redis, pattern: string): Promise<string[]> 
   return found;
 }
 
-const counts = (c: { available: number; held: number; booked: number; total: number }) =>
-  `${c.total}/${c.available}/${c.held}/${c.booked}`;
+const counts = (c: { available: number; held: number; booked: number; total: number; blocked: number }) =>
+  `${c.total}/${c.available}/${c.held}/${c.booked}/${c.blocked}`;
 
-const DELTAS: Record<string, [number, number, number]> = {
-  'hold.created': [-1, 1, 0],
-  'hold.released': [1, -1, 0],
-  'hold.expired': [1, -1, 0],
-  'booking.created': [0, -1, 1],
-  'booking.cancelled': [1, 0, -1],
-  'hold.extended': [0, 0, 0],
-};
+type State = 'available' | 'held' | 'booked' | 'blocked';
+const SEAT_CHAR: Record<State, string> = { available: 'A', held: 'H', booked: 'B', blocked: 'X' };
+
+/**
+ * The states an entry moves its seats between (the audit-log table); an entry that names a
+ * block_id moves hold seats from or to the block's blocked count instead of available.
+ */
+function moveOf(entry: { type: string; block_id?: string }): [State, State] | undefined {
+  const block: State = entry.block_id !== undefined ? 'blocked' : 'available';
+  switch (entry.type) {
+    case 'hold.created':
+      return [block, 'held'];
+    case 'hold.released':
+    case 'hold.expired':
+      return ['held', block];
+    case 'booking.created':
+      return ['held', 'booked'];
+    case 'booking.cancelled':
+      return ['booked', block];
+    case 'seats.blocked':
+      return ['available', 'blocked'];
+    case 'seats.unblocked':
+      return ['blocked', 'available'];
+    default:
+      return undefined;
+  }
+}
+
+const HOLD_TYPES = ['hold.created', 'hold.released', 'hold.expired', 'hold.extended', 'booking.created', 'booking.cancelled'];
+const EVENT_TYPES = ['sales.changed', 'quota.changed'];
+const ENTRY_TYPES = [...HOLD_TYPES, 'seats.blocked', 'seats.unblocked', 'category.added', 'capacity.changed', ...EVENT_TYPES];
 
 /** Reads event, seat map and log until two reads of the counts around them agree. */
 async function stableRead(api: Api, eventId: string) {
@@ -172,43 +204,64 @@ async function assertSeen(all: Api[], eventId: string, complete: boolean): Promi
 
   // 1. counts add up, per category and in sum
   const categories = new Map<string, CategoryCounts>();
-  const sums = { total: 0, available: 0, held: 0, booked: 0 };
+  const sums = { total: 0, available: 0, held: 0, booked: 0, blocked: 0 };
   expect(event.categories, 'categories').to.be.an('array').that.is.not.empty;
   for (const category of event.categories as CategoryCounts[]) {
     const what = `category ${category.category_id}: ${JSON.stringify(category)}`;
-    for (const key of ['total', 'available', 'held', 'booked', 'waiting'] as const) {
+    for (const key of ['total', 'available', 'held', 'booked', 'blocked', 'waiting', 'purchasable'] as const) {
       expect(category[key], `${what} ${key}`).to.be.a('number');
       expect(category[key], `${what} ${key} not negative`).to.be.at.least(0);
     }
-    expect(category.available + category.held + category.booked, `${what}: available + held + booked == total`).to.equal(
-      category.total,
-    );
+    expect(
+      category.available + category.held + category.booked + category.blocked,
+      `${what}: available + held + booked + blocked == total`,
+    ).to.equal(category.total);
     expect(categories.has(category.category_id), 'category ids unique').to.equal(false);
     categories.set(category.category_id, category);
-    for (const key of ['total', 'available', 'held', 'booked'] as const) sums[key] += category[key];
+    for (const key of ['total', 'available', 'held', 'booked', 'blocked'] as const) sums[key] += category[key];
   }
   expect(
-    { total: event.total, available: event.available, held: event.held, booked: event.booked },
+    { total: event.total, available: event.available, held: event.held, booked: event.booked, blocked: event.blocked },
     'event counts == sums over categories',
   ).to.deep.equal(sums);
+
+  // 1b. quotas: never exceeded, used and available as their categories say; purchasable follows
+  const roomOf = new Map<string, number>();
+  for (const quota of (event.quotas ?? []) as { quota_id: string; capacity: number; categories: string[]; used: number; available: number }[]) {
+    const what = `quota ${JSON.stringify(quota)}`;
+    const used = quota.categories.reduce((sum, cid) => {
+      const category = categories.get(cid);
+      expect(category, `${what}: category ${cid} of the event`).to.not.equal(undefined);
+      return sum + category!.held + category!.booked + category!.blocked;
+    }, 0);
+    expect(quota.used, `${what}: used = held + booked + blocked over its categories`).to.equal(used);
+    expect(quota.used, `${what}: never above its capacity`).to.be.at.most(quota.capacity);
+    expect(quota.available, `${what}: available = capacity - used`).to.equal(quota.capacity - quota.used);
+    for (const cid of quota.categories) roomOf.set(cid, Math.min(roomOf.get(cid) ?? Infinity, quota.available));
+  }
+  for (const category of categories.values()) {
+    expect(category.purchasable, `${category.category_id}: purchasable = available, or less as its quotas' room says`).to.equal(
+      Math.max(0, Math.min(category.available, roomOf.get(category.category_id) ?? Infinity)),
+    );
+  }
 
   // 2. the seat map counts the same as the categories
   const seatMap = new Map<string, string>();
   const seatCategory = new Map<string, string>();
-  const mapCounts = new Map<string, { A: number; H: number; B: number; seats: number }>();
+  const mapCounts = new Map<string, { A: number; H: number; B: number; X: number; seats: number }>();
   for (const row of rows) {
     const category = categories.get(row.category_id);
     expect(category, `row ${row.row} of a known category`).to.not.equal(undefined);
     expect(category!.kind, `row ${row.row} belongs to a seated category`).to.equal('seated');
-    expect(row.status, `row ${row.row} status`).to.match(/^[AHB]*$/);
+    expect(row.status, `row ${row.row} status`).to.match(/^[AHBX]*$/);
     expect(row.status.length, `row ${row.row}: one character per seat`).to.equal(row.seats);
-    const tally = mapCounts.get(row.category_id) ?? { A: 0, H: 0, B: 0, seats: 0 };
+    const tally = mapCounts.get(row.category_id) ?? { A: 0, H: 0, B: 0, X: 0, seats: 0 };
     [...(row.status as string)].forEach((char, i) => {
       const seat = `${row.row}${i + 1}`;
       expect(seatMap.has(seat), `seat ${seat} listed once`).to.equal(false);
       seatMap.set(seat, char);
       seatCategory.set(seat, row.category_id);
-      tally[char as 'A' | 'H' | 'B']++;
+      tally[char as 'A' | 'H' | 'B' | 'X']++;
     });
     tally.seats += row.seats;
     mapCounts.set(row.category_id, tally);
@@ -221,19 +274,36 @@ async function assertSeen(all: Api[], eventId: string, complete: boolean): Promi
     const tally = mapCounts.get(category.category_id);
     expect(tally, `seated category ${category.category_id} has rows`).to.not.equal(undefined);
     expect(
-      { total: tally!.seats, available: tally!.A, held: tally!.H, booked: tally!.B },
+      { total: tally!.seats, available: tally!.A, held: tally!.H, booked: tally!.B, blocked: tally!.X },
       `seat map of ${category.category_id} counts as the category does`,
-    ).to.deep.equal({ total: category.total, available: category.available, held: category.held, booked: category.booked });
+    ).to.deep.equal({
+      total: category.total,
+      available: category.available,
+      held: category.held,
+      booked: category.booked,
+      blocked: category.blocked,
+    });
   }
 
-  // 3. the log, replayed, gives the counts and the seat map
-  const replay = new Map<string, { available: number; held: number; booked: number }>();
-  for (const category of categories.values()) replay.set(category.category_id, { available: category.total, held: 0, booked: 0 });
+  // 3. the log, replayed, gives the counts and the seat map. A category present at the
+  // event's creation starts with its first capacity all available (its capacity now, less
+  // every capacity change since); one added later starts from nothing at its category.added.
+  const added = new Set(log.filter((entry) => entry.type === 'category.added').map((entry) => entry.category_id as string));
+  const replay = new Map<string, Record<'total' | State, number>>();
+  for (const category of categories.values()) {
+    const changed = log
+      .filter((entry) => entry.type === 'capacity.changed' && entry.category_id === category.category_id)
+      .reduce((sum, entry) => sum + (entry.delta as number), 0);
+    const first = added.has(category.category_id) ? 0 : category.total - changed;
+    replay.set(category.category_id, { total: first, available: first, held: 0, booked: 0, blocked: 0 });
+  }
   const seatReplay = new Map<string, string>();
   for (const seat of seatMap.keys()) seatReplay.set(seat, 'A');
   /** `${hold}|${category}` -> its state in the log: held, ended, booked, cancelled */
   const lifecycle = new Map<string, string>();
   const bookingOfHold = new Map<string, string>();
+  /** `${block}|${category}` -> the places the block holds, as the log tells it */
+  const inBlock = new Map<string, number>();
   const ids = new Set<string>();
   for (const entry of log) {
     const what = `log entry ${JSON.stringify(entry)}`;
@@ -241,17 +311,44 @@ async function assertSeen(all: Api[], eventId: string, complete: boolean): Promi
     expect(ids.has(entry.id), `${what}: ids unique`).to.equal(false);
     ids.add(entry.id);
     expect(Number.isNaN(Date.parse(entry.at)), `${what}: at is a time`).to.equal(false);
-    expect(Object.keys(DELTAS), what).to.include(entry.type);
-    expect(entry.hold_id, `${what}: names its hold`).to.be.a('string');
+    expect(ENTRY_TYPES, what).to.include(entry.type);
     expect(entry.qty, `${what}: qty`).to.be.a('number');
+    if (HOLD_TYPES.includes(entry.type)) expect(entry.hold_id, `${what}: names its hold`).to.be.a('string');
+    if (entry.type.startsWith('seats.')) expect(entry.block_id, `${what}: names its block`).to.be.a('string');
+    if (EVENT_TYPES.includes(entry.type) && entry.category_id === null) continue;
     const tally = replay.get(entry.category_id);
     expect(tally, `${what}: a category of the event`).to.not.equal(undefined);
-    const [dA, dH, dB] = DELTAS[entry.type]!;
-    if (entry.type !== 'hold.extended') expect(entry.qty, `${what}: moves seats`).to.be.at.least(1);
-    tally!.available += dA * entry.qty;
-    tally!.held += dH * entry.qty;
-    tally!.booked += dB * entry.qty;
-    for (const key of ['available', 'held', 'booked'] as const) expect(tally![key], `${what}: replayed ${key} not negative`).to.be.at.least(0);
+    if (EVENT_TYPES.includes(entry.type)) continue;
+    if (entry.type === 'category.added') {
+      expect(tally, `${what}: added before anything else happened to it`).to.deep.equal({ total: 0, available: 0, held: 0, booked: 0, blocked: 0 });
+      tally!.total += entry.qty;
+      tally!.available += entry.qty;
+      continue;
+    }
+    if (entry.type === 'capacity.changed') {
+      expect(Math.abs(entry.delta), `${what}: qty = |delta|`).to.equal(entry.qty);
+      tally!.total += entry.delta;
+      tally!.available += entry.delta;
+      expect(tally!.total, `${what}: the new capacity`).to.equal(entry.capacity);
+      expect(tally!.available, `${what}: a cut takes available seats only`).to.be.at.least(0);
+      continue;
+    }
+    const move = moveOf(entry);
+    if (move) {
+      expect(entry.qty, `${what}: moves seats`).to.be.at.least(1);
+      const [from, to] = move;
+      tally![from] -= entry.qty;
+      tally![to] += entry.qty;
+      for (const key of ['available', 'held', 'booked', 'blocked'] as const) {
+        expect(tally![key], `${what}: replayed ${key} not negative`).to.be.at.least(0);
+      }
+      if (entry.block_id !== undefined && (from === 'blocked' || to === 'blocked')) {
+        const blockKey = `${entry.block_id}|${entry.category_id}`;
+        const holds = (inBlock.get(blockKey) ?? 0) + (to === 'blocked' ? entry.qty : -entry.qty);
+        expect(holds, `${what}: a block gives out no more than it holds`).to.be.at.least(0);
+        inBlock.set(blockKey, holds);
+      }
+    }
 
     const key = `${entry.hold_id}|${entry.category_id}`;
     const state = lifecycle.get(key);
@@ -284,16 +381,10 @@ async function assertSeen(all: Api[], eventId: string, complete: boolean): Promi
     }
 
     const category = categories.get(entry.category_id)!;
-    if (category.kind === 'seated' && entry.type !== 'hold.extended') {
+    if (category.kind === 'seated' && move) {
       expect(entry.seats, `${what}: a seated movement names its seats`).to.be.an('array');
       expect(entry.seats.length, `${what}: one seat per seat moved`).to.equal(entry.qty);
-      const [from, to] = {
-        'hold.created': ['A', 'H'],
-        'hold.released': ['H', 'A'],
-        'hold.expired': ['H', 'A'],
-        'booking.created': ['H', 'B'],
-        'booking.cancelled': ['B', 'A'],
-      }[entry.type as 'hold.created']!;
+      const [from, to] = move.map((state) => SEAT_CHAR[state]);
       for (const seat of entry.seats as string[]) {
         expect(seatCategory.get(seat), `${what}: seat ${seat} of the category`).to.equal(entry.category_id);
         expect(seatReplay.get(seat), `${what}: seat ${seat} was ${from}`).to.equal(from);
@@ -304,9 +395,11 @@ async function assertSeen(all: Api[], eventId: string, complete: boolean): Promi
   for (const category of categories.values()) {
     const tally = replay.get(category.category_id)!;
     expect(tally, `log replay of ${category.category_id} == its counts`).to.deep.equal({
+      total: category.total,
       available: category.available,
       held: category.held,
       booked: category.booked,
+      blocked: category.blocked,
     });
   }
   for (const [seat, state] of seatMap) expect(seatReplay.get(seat), `log replay of seat ${seat} == seat map`).to.equal(state);
