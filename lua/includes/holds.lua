@@ -76,6 +76,9 @@ local function createHold(ctx, h)
   redis.call('PEXPIREAT', key, expiresAt + h.retentionMs)
   redis.call('ZADD', ctx.keys.expiries, expiresAt, h.localId)
   redis.call('HSET', ctx.keys.active, h.localId, encoded)
+  if h.entryId or h.block then
+    redis.call('HSET', ctx.keys.activeLinks, h.localId, h.block and ('b:' .. h.block.id) or 'e')
+  end
   return expiresAt
 end
 
@@ -113,6 +116,7 @@ local function endActiveHold(ctx, localId, to, entryType, ids, blockLocalId)
   end
   giveBack(ctx, localId, decodeLines(encoded), to, entryType, ids, blockLocalId)
   redis.call('HDEL', ctx.keys.active, localId)
+  redis.call('HDEL', ctx.keys.activeLinks, localId)
   redis.call('ZREM', ctx.keys.expiries, localId)
   return true
 end
@@ -144,10 +148,10 @@ local function expireHold(ctx, localId)
   return gaveBack
 end
 
--- Gives back the seats of at most `batch` past-due holds, oldest first: a few commands per
--- hold (its record read and marked, an entry per line), the counts, rows and indexes once
--- for the batch. Returns how many it expired and whether more are due (1/0). A batch of 0
--- reclaims nothing.
+-- Gives back the seats of at most `batch` past-due holds, oldest first: two commands per
+-- hold (its record marked, an entry per line), the counts, rows and indexes once for the
+-- batch (what a hold links to, an entry or a block, is read for the batch from activeLinks).
+-- Returns how many it expired and whether more are due (1/0). A batch of 0 reclaims nothing.
 local function reclaimDue(ctx, batch)
   if batch == 0 then
     return 0, 0
@@ -157,21 +161,28 @@ local function reclaimDue(ctx, batch)
     return 0, 0
   end
   local counted = hmgetMany(ctx.keys.active, due)
+  local links = hmgetMany(ctx.keys.activeLinks, due)
   for i, localId in ipairs(due) do
     if counted[i] then
-      local key = ctx.keys.hold(localId)
-      local record = redis.call('HMGET', key, 'entry', 'block', 'status')
-      giveBack(ctx, localId, decodeLines(counted[i]), 'available', 'hold.expired', nil, record[2])
+      local link = links[i]
+      giveBack(ctx, localId, decodeLines(counted[i]), 'available', 'hold.expired', nil,
+        link and string.match(link, '^b:(.+)$'))
       ctx.effects.expired = ctx.effects.expired + 1
-      if record[3] == 'active' then
+      -- a hold still counted as active has a record that says active, unless the record's
+      -- retention already ended it (then nothing is written: no record without its expiry)
+      local key = ctx.keys.hold(localId)
+      if redis.call('EXISTS', key) == 1 then
         redis.call('HSET', key, 'status', 'expired', 'ended_at', ctx.now)
       end
-      endOffer(ctx, record[1], 'expired')
+      if link == 'e' then
+        endOffer(ctx, localId, 'expired')
+      end
     end
   end
   for i = 1, #due, UNPACK_CHUNK do
     local last = math.min(i + UNPACK_CHUNK - 1, #due)
     redis.call('HDEL', ctx.keys.active, unpack(due, i, last))
+    redis.call('HDEL', ctx.keys.activeLinks, unpack(due, i, last))
     redis.call('ZREM', ctx.keys.expiries, unpack(due, i, last))
   end
   local moreDue = 0

@@ -11,6 +11,7 @@ local function eventKeysOf(eventKey)
     event = eventKey,
     expiries = base .. ':expiries',
     active = base .. ':active',
+    activeLinks = base .. ':active:links',
     rows = base .. ':rows',
     seats = base .. ':seats',
     rowFree = base .. ':rowfree',

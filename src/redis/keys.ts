@@ -13,6 +13,9 @@ export interface EventKeys {
   expiries: string;
   /** hash: hold id -> its seat lines, of every active hold; what a reclaim gives back */
   active: string;
+  /** hash: hold id -> `e` (an offer to the waiting entry of the same id) or `b:<block id>` (a
+   *  hold from a block), of the active holds that are either; a reclaim reads it per batch */
+  activeLinks: string;
   /** hash: row -> `<cid>,<seats>,<order>,<position in its category>` */
   rows: string;
   /** hash: row -> status string (one character per seat) */
@@ -72,6 +75,7 @@ export class KeySpace {
       event: `${base}:event`,
       expiries: `${base}:expiries`,
       active: `${base}:active`,
+      activeLinks: `${base}:active:links`,
       rows: `${base}:rows`,
       seats: `${base}:seats`,
       rowFree: `${base}:rowfree`,
