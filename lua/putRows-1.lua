@@ -33,8 +33,8 @@ for _, id in ipairs(splitList(cats)) do
 end
 
 -- Check everything before the first write.
-local seen = {}
-for _, r in ipairs(rows) do
+local seen, names = {}, {}
+for i, r in ipairs(rows) do
   local row = r[1]
   positiveInt(r[2], 'row seats')
   if r[2] > 1000 or type(row) ~= 'string' or #row > 12 or not string.find(row, '^[A-Za-z0-9-]*[A-Za-z-]$') then
@@ -44,9 +44,12 @@ for _, r in ipairs(rows) do
     error('duplicate row ' .. row)
   end
   seen[row] = true
-  local info = redis.call('HGET', ctx.keys.rows, row)
+  names[i] = row
+end
+local infos = hmgetMany(ctx.keys.rows, names)
+for i, info in ipairs(infos) do
   if info and string.match(info, '^([^,]+),') ~= cid then
-    return {-24, row}
+    return {-24, names[i]}
   end
 end
 
@@ -59,14 +62,11 @@ for g = 0, math.ceil(#rows / ROW_GROUP) - 1 do
     names[#names + 1] = row
     free = free + seats
     run = math.max(run, seats)
-    local put = function(list, value)
-      list[#list + 1] = row
-      list[#list + 1] = value
-    end
-    put(rowArgs, table.concat({ cid, seats, pos, pos }, ','))
-    put(seatArgs, string.rep('A', seats))
-    put(freeArgs, seats)
-    put(runArgs, seats)
+    local n = #rowArgs
+    rowArgs[n + 1], rowArgs[n + 2] = row, cid .. ',' .. seats .. ',' .. pos .. ',' .. pos
+    seatArgs[n + 1], seatArgs[n + 2] = row, string.rep('A', seats)
+    freeArgs[n + 1], freeArgs[n + 2] = row, seats
+    runArgs[n + 1], runArgs[n + 2] = row, seats
   end
   local key = cid .. '#' .. (first / ROW_GROUP + g)
   for _, value in ipairs({ key, table.concat(names, ','), key .. '#run', run, key .. '#free', free }) do
