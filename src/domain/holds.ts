@@ -62,16 +62,19 @@ export class Holds {
     const { metrics } = this.deps;
     const reply = await this.takeSeats(input, holdId.localId, digestToken(paymentToken), signal);
     if (!accepted(reply)) {
-      const reason = HOLD_REJECT_REASON[reply.code];
-      if (reason) metrics.holdsRejected.inc(reason);
       if (reply.code === ScriptCode.IdTaken) throw new Error(`hold id ${holdId.id} is taken by another attempt`);
-      throw refusalOf('hold', reply, {
+      const refusal = refusalOf('hold', reply, {
         subject: 'hold',
         id: holdId.id,
         eventId: input.eventId,
         requested: requestedQty(input.request),
         ...(input.blockId !== undefined ? { blockId: input.blockId } : {}),
       });
+      // A qty hold short only of quota room is refused as quota-exceeded (the code says
+      // not enough seats): the metric's reason follows the answer.
+      const reason = refusal.code === 'quota-exceeded' ? { reason: 'quota_exceeded' as const } : HOLD_REJECT_REASON[reply.code];
+      if (reason) metrics.holdsRejected.inc(reason);
+      throw refusal;
     }
     const replayed = reply.code === ScriptCode.Replay;
     const hold = this.createdHoldView(holdId.id, input.eventId, reply.rest);

@@ -27,11 +27,13 @@ export const WEBHOOK_OUTCOMES = ['delivered', 'rejected', 'redirected', 'gone', 
 export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
 
 export interface SeatTotals {
-  /** seats of all events: available + held + booked, by the seat invariant */
+  /** seats of all events: available + held + booked + blocked, by the seat invariant */
   total: number;
   available: number;
   held: number;
   booked: number;
+  /** taken out of sale by operators' blocks */
+  blocked: number;
   activeHolds: number;
 }
 
@@ -198,6 +200,7 @@ export class Metrics {
         this.set({ state: 'available' }, totals.available);
         this.set({ state: 'held' }, totals.held);
         this.set({ state: 'booked' }, totals.booked);
+        this.set({ state: 'blocked' }, totals.blocked);
       },
     });
     const totalsGauge = (name: string, help: string, pick: (totals: SeatTotals) => number) =>

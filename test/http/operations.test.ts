@@ -13,6 +13,9 @@ const METRIC_NAMES = [
   'boxoffice_active_holds',
   'boxoffice_seats',
   'boxoffice_seats_capacity',
+  'boxoffice_blocks_created_total',
+  'boxoffice_seats_blocked_total',
+  'boxoffice_seats_unblocked_total',
   'boxoffice_http_request_duration_seconds',
 ];
 
@@ -42,6 +45,8 @@ describe('operations endpoints', () => {
     expect(page.status).to.equal(200);
     expect(page.contentType).to.match(/^text\/plain/);
     for (const name of METRIC_NAMES) expect(page.body, name).to.match(new RegExp(`^# TYPE ${name} `, 'm'));
+    // seats held, booked, available and blocked over all events
+    for (const state of ['available', 'held', 'booked', 'blocked']) expect(page.body).to.match(new RegExp(`^boxoffice_seats\\{state="${state}"\\} \\d+$`, 'm'));
   });
 
   it('counts what happens, with bounded labels only', async () => {

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { parse } from 'yaml';
+import { startTestService } from '../helpers/service.js';
 import { metricsPageAfterTraffic, PROMETHEUS_DIR, REPO_ROOT } from '../helpers/prometheus.js';
 
 // The Grafana dashboard and its provisioning, checked against the code: every metric a
@@ -105,6 +107,51 @@ describe('Grafana dashboard', () => {
       'boxoffice_expiry_jobs_overdue',
     ]) {
       expect(all).to.include(wanted);
+    }
+  });
+
+  it('shows a live sale: blocks and the seats they take out and put back, blocked seats, holds refused by pauses, quotas and blocks', () => {
+    const all = dashboardExprs.join('\n');
+    for (const wanted of [
+      'rate(boxoffice_blocks_created_total',
+      'rate(boxoffice_seats_blocked_total',
+      'rate(boxoffice_seats_unblocked_total',
+      'max(boxoffice_seats{state="blocked"})',
+      'rate(boxoffice_holds_rejected_total{reason=~"sales_paused|quota_exceeded|block_not_found"}',
+    ]) {
+      expect(all).to.include(wanted);
+    }
+  });
+
+  it('names in its refusal panel only reasons the service counts: a hold of a paused category, one past a quota, one from an unknown block', async () => {
+    const named = new Set(
+      dashboardExprs.flatMap((expr) => [...expr.matchAll(/reason=~?"([^"]+)"/g)].flatMap((match) => match[1]!.split('|'))),
+    );
+    expect([...named]).to.include.members(['sales_paused', 'quota_exceeded', 'block_not_found']);
+    const app = await startTestService();
+    try {
+      const bo = app.service;
+      const qty = (n: number) => ({ kind: 'qty' as const, qty: n, partial: false, adjacent: true });
+      const paused = (await bo.events.create({ name: 'Paused', totalSeats: 5, sales: 'paused' })).event.eventId;
+      const capped = (
+        await bo.events.create({
+          name: 'Capped',
+          categories: [{ categoryId: 'floor', capacity: 10 }],
+          quotas: [{ quotaId: 'hall', capacity: 2, categories: ['floor'] }],
+        })
+      ).event.eventId;
+      const attempts = [
+        bo.holds.create({ eventId: paused, ttlS: 60, request: qty(1) }),
+        bo.holds.create({ eventId: capped, ttlS: 60, request: qty(3) }),
+        bo.holds.create({ eventId: capped, ttlS: 60, request: qty(1), blockId: `${capped}.${randomUUID()}` }),
+      ];
+      for (const attempt of attempts) await attempt.then(() => expect.fail('refused'), () => undefined);
+      const page: string = (await app.api.get('/metrics')).body;
+      for (const reason of named) {
+        expect(page, reason).to.match(new RegExp(`^boxoffice_holds_rejected_total\\{reason="${reason}"\\} 1$`, 'm'));
+      }
+    } finally {
+      await app.stop();
     }
   });
 

@@ -63,6 +63,7 @@ describe('Prometheus scraping two instances', function () {
     expect([held.status, other.status]).to.deep.equal([201, 201]);
     const booked = await second!.api.post('/book', { hold_id: held.body.hold_id, payment_token: held.body.payment_token });
     expect(booked.status).to.equal(201);
+    await first!.service.blocks.create({ eventId, request: { kind: 'items', items: [{ categoryId: 'general', qty: 1 }] } });
 
     const up = await untilBothInstances('up{job="box-office"} == 1');
     expect(up).to.have.length(2);
@@ -77,7 +78,7 @@ describe('Prometheus scraping two instances', function () {
     await eventually(async () => {
       const seats = await prometheus!.query('boxoffice_seats');
       const byInstanceAndState = seats.map((row) => `${row.metric.instance} ${row.metric.state}=${row.value[1]}`).sort();
-      const expected = targets.flatMap((target) => [`${target} available=5`, `${target} booked=3`, `${target} held=2`]).sort();
+      const expected = targets.flatMap((target) => [`${target} available=4`, `${target} blocked=1`, `${target} booked=3`, `${target} held=2`]).sort();
       expect(byInstanceAndState).to.deep.equal(expected);
     }, SCRAPE_DEADLINE);
 
@@ -118,6 +119,6 @@ describe('Prometheus scraping two instances', function () {
     }
     // And the panels that need no rate window have data already.
     const seats = await prometheus!.query('max by (state) (boxoffice_seats)');
-    expect(seats.map((row) => row.metric.state).sort()).to.deep.equal(['available', 'booked', 'held']);
+    expect(seats.map((row) => row.metric.state).sort()).to.deep.equal(['available', 'blocked', 'booked', 'held']);
   });
 });

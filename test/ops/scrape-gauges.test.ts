@@ -43,6 +43,7 @@ describe('scrape-time gauges', () => {
         'boxoffice_seats{state="available"} 7',
         'boxoffice_seats{state="held"} 3',
         'boxoffice_seats{state="booked"} 0',
+        'boxoffice_seats{state="blocked"} 0',
       ]);
       expect(await sample(app, 'boxoffice_seats_capacity')).to.equal(10);
       expect(await sample(app, 'boxoffice_active_holds')).to.equal(1);
@@ -80,6 +81,7 @@ describe('scrape-time gauges', () => {
       for (const hold of [due, dueSeats, lasting]) expect(hold.status, JSON.stringify(hold.body)).to.equal(201);
       expect(await seatSamples()).to.deep.equal([
         'boxoffice_seats{state="available"} 12',
+        'boxoffice_seats{state="blocked"} 0',
         'boxoffice_seats{state="booked"} 0',
         'boxoffice_seats{state="held"} 8',
       ]);
@@ -97,6 +99,7 @@ describe('scrape-time gauges', () => {
         async () =>
           expect(await seatSamples()).to.deep.equal([
             'boxoffice_seats{state="available"} 18',
+            'boxoffice_seats{state="blocked"} 0',
             'boxoffice_seats{state="booked"} 0',
             'boxoffice_seats{state="held"} 2',
           ]),
@@ -112,10 +115,71 @@ describe('scrape-time gauges', () => {
       expect((await app.api.get(`/events/${seated}`)).body).to.include({ available: 10, held: 0 });
       expect(await seatSamples()).to.deep.equal([
         'boxoffice_seats{state="available"} 18',
+        'boxoffice_seats{state="blocked"} 0',
         'boxoffice_seats{state="booked"} 0',
         'boxoffice_seats{state="held"} 2',
       ]);
       expect(await sample(app, 'boxoffice_active_holds')).to.equal(1);
+    } finally {
+      redis.disconnect();
+      await app.stop();
+    }
+  });
+
+  it('boxoffice_seats{state="blocked"} counts blocked seats; a past-due hold from a block counts as blocked while its block is active, else as available; the scrape moves no seat', async () => {
+    // No worker and no reconciler: nothing but a read of the event gives seats back.
+    const app = await startTestService({ EXPIRY_WORKER: 'off', RECONCILE_INTERVAL_MS: '0', SEAT_GAUGES_MAX_AGE_MS: '0' });
+    const redis = new Redis((await sharedRedis()).url);
+    const bo = app.service;
+    const seatSamples = async () => {
+      const page: string = (await app.api.get('/metrics')).body;
+      return page.split('\n').filter((line) => line.startsWith('boxoffice_seats{')).sort();
+    };
+    const gauges = (available: number, blocked: number, booked: number, held: number) => [
+      `boxoffice_seats{state="available"} ${available}`,
+      `boxoffice_seats{state="blocked"} ${blocked}`,
+      `boxoffice_seats{state="booked"} ${booked}`,
+      `boxoffice_seats{state="held"} ${held}`,
+    ];
+    const qty = (n: number) => ({ kind: 'qty' as const, qty: n, partial: false, adjacent: true });
+    try {
+      const standing = (await bo.events.create({ name: 'Standing', totalSeats: 10 })).event.eventId;
+      const seated = (await bo.events.create({ name: 'Seated', categories: [{ categoryId: 's', rows: [{ row: 'A', seats: 6 }] }] }))
+        .event.eventId;
+      const kept = await bo.blocks.create({ eventId: standing, request: { kind: 'items', items: [{ categoryId: 'general', qty: 3 }] } });
+      const house = await bo.blocks.create({ eventId: seated, request: { kind: 'seats', seats: ['A1', 'A2'] }, reason: 'house' });
+      expect(await seatSamples()).to.deep.equal(gauges(11, 5, 0, 0));
+
+      // Holds from both blocks, due in 1 s; one ordinary hold that lasts.
+      await bo.holds.create({ eventId: standing, ttlS: 1, request: qty(2), blockId: kept.block.blockId });
+      await bo.holds.create({ eventId: seated, ttlS: 1, request: { kind: 'seats', seats: ['A1'] }, blockId: house.block.blockId });
+      await bo.holds.create({ eventId: standing, ttlS: 300, request: qty(1) });
+      // The seated block gives back what it still has (A2): empty, it is released, so its
+      // hold's seat will go on sale rather than back to it.
+      expect((await bo.blocks.release(house.block.blockId, { kind: 'all' })).status).to.equal('released');
+      expect(await seatSamples()).to.deep.equal(gauges(11, 1, 0, 4));
+      expect(await sample(app, 'boxoffice_active_holds')).to.equal(3);
+      expect(await sample(app, 'boxoffice_seats_capacity')).to.equal(16);
+
+      const stored = async () => ({
+        counts: await redis.hmget(`${app.prefix}:{${standing}}:event`, 'available', 'held', 'blocked'),
+        seatedCounts: await redis.hmget(`${app.prefix}:{${seated}}:event`, 'available', 'held', 'blocked'),
+        active: [await redis.hlen(`${app.prefix}:{${standing}}:active`), await redis.hlen(`${app.prefix}:{${seated}}:active`)],
+        log: [await redis.xlen(`${app.prefix}:{${standing}}:log`), await redis.xlen(`${app.prefix}:{${seated}}:log`)],
+      });
+      const before = await stored();
+
+      // Past due: the standing hold's 2 seats count as blocked again (its block is active),
+      // the seated hold's seat as available (its block was released).
+      await eventually(async () => expect(await seatSamples()).to.deep.equal(gauges(12, 3, 0, 1)), { timeoutMs: 15_000 });
+      expect(await sample(app, 'boxoffice_active_holds')).to.equal(1);
+      expect(await stored(), 'the scrapes gave nothing back themselves').to.deep.equal(before);
+
+      // Reads give the seats back for real, to the same places: the gauges do not move.
+      expect((await app.api.get(`/events/${standing}`)).body).to.include({ available: 6, held: 1, blocked: 3 });
+      expect((await app.api.get(`/events/${seated}`)).body).to.include({ available: 6, held: 0, blocked: 0 });
+      expect(await seatSamples()).to.deep.equal(gauges(12, 3, 0, 1));
+      expect((await bo.blocks.get(kept.block.blockId)).items).to.deep.equal([{ categoryId: 'general', qty: 3 }]);
     } finally {
       redis.disconnect();
       await app.stop();

@@ -8,7 +8,7 @@ import { randomPrefix, startTestService } from '../helpers/service.js';
 // process moved seats since (then at once, so an instance's own changes show at the next
 // scrape); a failed read is never papered over with the last one.
 
-const totals = (held: number): SeatTotals => ({ total: 10, available: 10 - held, held, booked: 0, activeHolds: held });
+const totals = (held: number): SeatTotals => ({ total: 10, available: 10 - held, held, booked: 0, blocked: 0, activeHolds: held });
 
 describe('seat gauges: one walk over the events per scrape interval', function () {
   this.timeout(60_000);
