@@ -24,7 +24,7 @@ export async function readSeatTotals(client: RedisClient, keys: KeySpace): Promi
   do {
     const [next, eventIds] = await client.sscan(keys.eventIndex(), cursor, 'COUNT', SCAN_COUNT);
     cursor = next;
-    const rows = await Promise.all(eventIds.map((eventId) => eventTotals(client, keys, eventId, nowMs)));
+    const rows = await Promise.all(eventIds.map((eventId) => eventTotals(client, keys.eventKeys(eventId), nowMs)));
     for (const row of rows) {
       totals.available += row.available;
       totals.held += row.held;
@@ -38,59 +38,45 @@ export async function readSeatTotals(client: RedisClient, keys: KeySpace): Promi
 }
 
 /** One event's totals, its holds due at `nowMs` counted as given back. */
-async function eventTotals(client: RedisClient, keys: KeySpace, eventId: string, nowMs: number): Promise<SeatTotals> {
-  const eventKeys = keys.eventKeys(eventId);
+async function eventTotals(client: RedisClient, keys: EventKeys, nowMs: number): Promise<SeatTotals> {
   // Most events have no past-due hold: one round trip tells.
-  const [counts, activeHolds, firstDue, activeBlockCount] = await exec<[(string | null)[], number, string[], number]>(
-    countsOf(client.multi(), eventKeys).zrangebyscore(eventKeys.expiries, '-inf', nowMs, 'LIMIT', 0, DUE_PAGE).zcard(eventKeys.blocks),
+  const [counts, activeHolds, firstDue] = await exec<[(string | null)[], number, string[]]>(
+    countsOf(client.multi(), keys).zrangebyscore(keys.expiries, '-inf', nowMs, 'LIMIT', 0, DUE_PAGE),
   );
   if (firstDue.length === 0) return totalsOf(counts, activeHolds);
 
   const dueIds = [...firstDue];
   for (let page = firstDue; page.length === DUE_PAGE; ) {
-    page = await client.zrangebyscore(eventKeys.expiries, '-inf', nowMs, 'LIMIT', dueIds.length, DUE_PAGE);
+    page = await client.zrangebyscore(keys.expiries, '-inf', nowMs, 'LIMIT', dueIds.length, DUE_PAGE);
     dueIds.push(...page);
   }
-  // Which block each due hold came from, if any: set when the hold is made, never changed,
-  // so it may be read apart from the snapshot below. Only needed while the event has active
-  // blocks (a hold whose block was released gives its seats to available; a block that is
-  // not active now never is again, and a hold's block existed before the hold).
-  const blockOfHold = activeBlockCount > 0 ? await blocksOfHolds(client, keys, eventId, dueIds) : new Map<string, string>();
-  // The counts again, with the seat lines of those holds still active and the event's active
-  // blocks, in one snapshot: a hold reclaimed meanwhile is out of both, so nothing is given
-  // back twice, and a block released meanwhile is no longer active.
-  const transaction = countsOf(client.multi(), eventKeys).zrange(eventKeys.blocks, 0, -1);
-  for (let i = 0; i < dueIds.length; i += DUE_PAGE) transaction.hmget(eventKeys.active, ...dueIds.slice(i, i + DUE_PAGE));
-  const [nowCounts, nowActive, activeBlockIds, ...lineChunks] = await exec<
-    [(string | null)[], number, string[], ...(string | null)[][]]
-  >(transaction);
+  // The counts again, with the seat lines of those holds still active, the block each came
+  // from (if any) and the event's active blocks, in one snapshot: a hold reclaimed meanwhile
+  // is out of both, so nothing is given back twice, and a block released meanwhile is no
+  // longer active (its holds give their seats to available, as the reclaim does).
+  const transaction = countsOf(client.multi(), keys).zrange(keys.blocks, 0, -1);
+  for (let i = 0; i < dueIds.length; i += DUE_PAGE) {
+    const page = dueIds.slice(i, i + DUE_PAGE);
+    transaction.hmget(keys.active, ...page).hmget(keys.activeLinks, ...page);
+  }
+  const [nowCounts, nowActive, activeBlockIds, ...pages] = await exec<[(string | null)[], number, string[], ...(string | null)[][]]>(
+    transaction,
+  );
   const activeBlocks = new Set(activeBlockIds);
   const totals = totalsOf(nowCounts, nowActive);
-  lineChunks.flat().forEach((lines, i) => {
-    if (lines === null) return;
-    const seats = seatsOfLines(lines);
-    const block = blockOfHold.get(dueIds[i]!);
-    totals.held -= seats;
-    if (block !== undefined && activeBlocks.has(block)) totals.blocked += seats;
-    else totals.available += seats;
-    totals.activeHolds -= 1;
-  });
-  return totals;
-}
-
-/** hold id -> the block it was taken from, for those of `holdIds` that came from a block */
-async function blocksOfHolds(client: RedisClient, keys: KeySpace, eventId: string, holdIds: string[]): Promise<Map<string, string>> {
-  const blocks = new Map<string, string>();
-  for (let i = 0; i < holdIds.length; i += DUE_PAGE) {
-    const page = holdIds.slice(i, i + DUE_PAGE);
-    const pipeline = client.pipeline();
-    for (const holdId of page) pipeline.hget(keys.holdKey(eventId, holdId), 'block');
-    const replies = await exec<(string | null)[]>(pipeline);
-    replies.forEach((block, j) => {
-      if (block) blocks.set(page[j]!, block);
+  for (let p = 0; p < pages.length; p += 2) {
+    const [lines, links] = [pages[p]!, pages[p + 1]!];
+    lines.forEach((encoded, i) => {
+      if (encoded === null) return;
+      const seats = seatsOfLines(encoded);
+      const block = /^b:(.+)$/.exec(links[i] ?? '')?.[1];
+      totals.held -= seats;
+      if (block !== undefined && activeBlocks.has(block)) totals.blocked += seats;
+      else totals.available += seats;
+      totals.activeHolds -= 1;
     });
   }
-  return blocks;
+  return totals;
 }
 
 const countsOf = (transaction: ChainableCommander, keys: EventKeys) =>
