@@ -45,8 +45,10 @@ if not before and #ctx.quotaIds >= 50 then
   return reply(ctx, -26, 'quotas', 50)
 end
 upgradeEvent(ctx)
--- seats of past-due holds are not in use
+-- seats of past-due holds are not in use; they go to the waiting lists first, as seats coming
+-- back always do (as if a read had reclaimed them just before), also when the PUT is refused
 reclaimDue(ctx, batch)
+serveFreed(ctx, retentionMs)
 local used = usedBy(ctx, cids)
 if used > capacity then
   return reply(ctx, -29, used)

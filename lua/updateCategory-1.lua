@@ -51,6 +51,9 @@ if capacity then
     -- seats of past-due holds count as available for a cut, as for a hold
     upgradeEvent(ctx)
     reclaimDue(ctx, batch)
+    -- and, as seats coming back always do, to the waiting lists first (as if a read had
+    -- reclaimed them just before): also when the cut is then refused
+    serveFreed(ctx, retentionMs)
     if c.available < -delta then
       return reply(ctx, -28, c.available)
     end

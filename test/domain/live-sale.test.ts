@@ -1,0 +1,70 @@
+import { expect } from 'chai';
+import { DomainError } from '../../src/domain/errors.js';
+import { makePastDue, outcome, qty, startDomainTest, type DomainTest } from '../helpers/domain.js';
+import { assertInvariants } from '../helpers/invariants.js';
+import { assertStored } from '../helpers/invariants-stored.js';
+import { domainOperator } from '../helpers/operator.js';
+
+// A live sale through the domain objects, on a real Redis (no expiry worker, no reconciler:
+// holds fall due only when a test says so): paths of the version-3 scripts that the model
+// test and the races found wrong, each stating what the contract wants.
+
+describe('live sale in the domain: reproductions', function () {
+  this.timeout(120_000);
+  let test: DomainTest;
+  before(async () => (test = await startDomainTest()));
+  after(() => test.stop());
+
+  const check = (eventId: string) =>
+    assertInvariants(test.app.api, eventId, {
+      blocks: domainOperator(test.domain, test.app.api).blockSource,
+      redis: test.redis,
+      prefix: test.app.prefix,
+    });
+
+  describe('a refused operator change that gave back past-due seats on its way serves the waiting list', () => {
+    it('a quota PUT below what is used (409 quota-in-use) still offers the freed seats to the first waiting entry', async () => {
+      const { events, holds, waitingList, quotas } = test.domain;
+      const { event } = await events.create({
+        name: 'Hall',
+        categories: [{ categoryId: 'early', capacity: 10 }, { categoryId: 'regular', capacity: 10 }],
+        quotas: [{ quotaId: 'hall', capacity: 10, categories: ['early', 'regular'] }],
+      });
+      const eventId = event.eventId;
+      const lapsing = await holds.create({ eventId, ttlS: 600, request: qty(6, { categoryId: 'early' }) });
+      await holds.create({ eventId, ttlS: 600, request: qty(4, { categoryId: 'regular' }) });
+      const { entry } = await waitingList.join({ eventId, categoryId: 'early', qty: 3, ttlS: 600 });
+      expect(entry.status, 'the hall is full: the entry waits').to.equal('waiting');
+      await makePastDue(test, eventId, [lapsing.hold.holdId]);
+
+      // the lapsed hold's 6 seats come back and go to the entry for 3 first, as they would have
+      // had a read reclaimed them a moment before; 4 + 3 are in use then: a capacity of 2 is refused
+      const refused = await outcome(quotas.put(eventId, { quotaId: 'hall', capacity: 2, categories: ['early', 'regular'] }));
+      expect((refused as DomainError).code).to.equal('quota-in-use');
+      expect((refused as DomainError).options.extensions).to.include({ used: 7 });
+      expect((await waitingList.get(entry.entryId)).status, 'the first waiting entry, which fits, is offered').to.equal('offered');
+      await assertStored(test.redis, test.app.prefix, eventId);
+      await check(eventId);
+    });
+
+    it('a capacity cut refused for want of available seats (409 capacity-cut-refused) still offers the freed seats', async () => {
+      const { events, holds, waitingList, categories } = test.domain;
+      const { event } = await events.create({ name: 'Standing', categories: [{ categoryId: 'floor', capacity: 10 }] });
+      const eventId = event.eventId;
+      const lapsing = await holds.create({ eventId, ttlS: 600, request: qty(4) });
+      await holds.create({ eventId, ttlS: 600, request: qty(6) });
+      const { entry } = await waitingList.join({ eventId, qty: 3, ttlS: 600 });
+      expect(entry.status).to.equal('waiting');
+      await makePastDue(test, eventId, [lapsing.hold.holdId]);
+
+      const refused = await outcome(categories.update(eventId, 'floor', { capacity: 1 }));
+      expect((refused as DomainError).code).to.equal('capacity-cut-refused');
+      // the 4 seats back went to the entry for 3 first: 1 is left to cut
+      expect((refused as DomainError).options.extensions).to.include({ available: 1 });
+
+      expect((await waitingList.get(entry.entryId)).status, 'the first waiting entry, which fits, is offered').to.equal('offered');
+      await assertStored(test.redis, test.app.prefix, eventId);
+      await check(eventId);
+    });
+  });
+});
