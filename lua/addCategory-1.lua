@@ -25,11 +25,18 @@ if cat(ctx, spec.id) then
   return reply(ctx, -25)
 end
 local kind, seats, groups = checkNewCategory(ctx, spec)
+-- Refused above a limit: the rows written for it go too, so they never become seats.
+local function aboveLimit(limit, value)
+  if kind == 'seated' then
+    dropUnaddedRows(ctx, spec.id)
+  end
+  return reply(ctx, -26, limit, value)
+end
 if #ctx.categories >= MAX_CATEGORIES then
-  return reply(ctx, -26, 'categories', MAX_CATEGORIES)
+  return aboveLimit('categories', MAX_CATEGORIES)
 end
 if ctx.sums.total + seats > MAX_EVENT_SEATS then
-  return reply(ctx, -26, 'seats', MAX_EVENT_SEATS)
+  return aboveLimit('seats', MAX_EVENT_SEATS)
 end
 if kind == 'seated' then
   local seated = seats
@@ -40,7 +47,7 @@ if kind == 'seated' then
     end
   end
   if seated > MAX_SEATED_SEATS then
-    return reply(ctx, -26, 'seated', MAX_SEATED_SEATS)
+    return aboveLimit('seated', MAX_SEATED_SEATS)
   end
 end
 upgradeEvent(ctx)

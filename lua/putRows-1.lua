@@ -11,8 +11,7 @@
 -- Returns {1, rows written}
 --         {-24, row}   a row name the event already has in another category
 --         {-25}        the category exists already
---@include args
---@include seatmap
+--@include categories
 
 local eventId = nonEmpty(ARGV[1], 'event id')
 local cid = idArg(ARGV[2], 'category id')
@@ -30,6 +29,12 @@ for _, id in ipairs(splitList(cats)) do
   if id == cid then
     return {-25}
   end
+end
+
+-- The first chunk starts the category's rows afresh: rows an earlier attempt wrote for this
+-- id (refused, or never activated) must not stay among them.
+if first == 0 then
+  dropUnaddedRows(ctx, cid)
 end
 
 -- Check everything before the first write.

@@ -40,6 +40,33 @@ local function checkNewCategory(ctx, spec)
   return 'seated', seats, groups
 end
 
+-- Removes the rows written for a category id the event does not have: an addition refused
+-- after its rows were written, or one whose request never came back. Left in place, they
+-- would keep their names taken and, once a category of that id is added with other rows,
+-- read as its seats (rowState finds a row's category by the id it was written with).
+-- At most one category's rows (2,000), so bounded.
+local function dropUnaddedRows(ctx, cid)
+  local g = 0
+  while true do
+    local key = cid .. '#' .. g
+    local names = redis.call('HGET', ctx.keys.rowGroups, key)
+    if not names then
+      return
+    end
+    for _, row in ipairs(splitList(names)) do
+      local info = redis.call('HGET', ctx.keys.rows, row)
+      if info and string.match(info, '^([^,]+),') == cid then
+        redis.call('HDEL', ctx.keys.rows, row)
+        redis.call('HDEL', ctx.keys.seats, row)
+        redis.call('HDEL', ctx.keys.rowFree, row)
+        redis.call('HDEL', ctx.keys.rowRun, row)
+      end
+    end
+    redis.call('HDEL', ctx.keys.rowGroups, key, key .. '#run', key .. '#free')
+    g = g + 1
+  end
+end
+
 -- Writes a checked category with every seat available, in the context's counts.
 local function writeNewCategory(ctx, spec, kind, seats, groups, quotaIds)
   local p = 'c:' .. spec.id .. ':'

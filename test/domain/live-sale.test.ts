@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { DomainError } from '../../src/domain/errors.js';
+import { Scripts } from '../../src/redis/scripts.js';
 import { makePastDue, outcome, qty, startDomainTest, type DomainTest } from '../helpers/domain.js';
 import { assertInvariants } from '../helpers/invariants.js';
 import { assertStored } from '../helpers/invariants-stored.js';
@@ -64,6 +65,47 @@ describe('live sale in the domain: reproductions', function () {
 
       expect((await waitingList.get(entry.entryId)).status, 'the first waiting entry, which fits, is offered').to.equal('offered');
       await assertStored(test.redis, test.app.prefix, eventId);
+      await check(eventId);
+    });
+  });
+
+  describe('a seated category whose addition was refused leaves no seats behind', () => {
+    it('its rows are not seats of the event: a later category of the same id does not own them, and their names stay free', async () => {
+      const { events, holds, categories } = test.domain;
+      const { event } = await events.create({ name: 'Big', categories: [{ categoryId: 'field', capacity: 999_995 }] });
+      const eventId = event.eventId;
+      // 10 more seats would pass the 1,000,000 seats of an event: refused, nothing added
+      const refused = await outcome(categories.add(eventId, { categoryId: 'box', rows: [{ row: 'Z', seats: 10 }] }));
+      expect((refused as DomainError).status, String(refused)).to.equal(422);
+      await categories.update(eventId, 'field', { capacity: 999_990 });
+      await categories.add(eventId, { categoryId: 'box', rows: [{ row: 'Y', seats: 3 }] });
+      expect((await events.seatMap(eventId)).map((row) => row.row)).to.deep.equal(['Y']);
+
+      // Z1 is no seat of the event: 422 naming it, nothing held
+      const held = await outcome(holds.create({ eventId, ttlS: 600, request: { kind: 'seats', seats: ['Z1'] } }));
+      expect(held instanceof DomainError ? held.status : `a hold of ${JSON.stringify((held as any).hold?.seats)}`).to.equal(422);
+      await check(eventId);
+
+      // and the name Z is free for a category that is added
+      const added = await outcome(categories.add(eventId, { categoryId: 'loge', rows: [{ row: 'Z', seats: 2 }] }));
+      expect(added instanceof DomainError ? added.options.detail : (added as any).categoryId).to.equal('loge');
+      expect((await events.seatMap(eventId)).map((row) => `${row.row}:${row.categoryId}:${row.status}`)).to.deep.equal([
+        'Y:box:AAA',
+        'Z:loge:AA',
+      ]);
+      await check(eventId);
+    });
+
+    it('rows an addition wrote and never activated (its request never came back) are not seats of a later category of that id', async () => {
+      const { events, holds, categories } = test.domain;
+      const { event } = await events.create({ name: 'Small', categories: [{ categoryId: 'field', capacity: 10 }] });
+      const eventId = event.eventId;
+      // the first step of adding category box (its rows), and nothing after it
+      const written = await new Scripts(test.redis).raw('putRows', test.keys.eventKey(eventId), [eventId, 'box', 0, JSON.stringify([['Z', 10]])]);
+      expect(written).to.deep.equal([1, 1]);
+      await categories.add(eventId, { categoryId: 'box', rows: [{ row: 'Y', seats: 3 }] });
+      const held = await outcome(holds.create({ eventId, ttlS: 600, request: { kind: 'seats', seats: ['Z1'] } }));
+      expect(held instanceof DomainError ? held.status : `a hold of ${JSON.stringify((held as any).hold?.seats)}`).to.equal(422);
       await check(eventId);
     });
   });
