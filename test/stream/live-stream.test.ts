@@ -58,6 +58,8 @@ describe('live stream (GET /events/{event_id}/stream)', function () {
     expect(snapshot).to.include({ event: 'snapshot', id: '0' });
     expect(JSON.parse(snapshot!.data)).to.deep.equal((await app.api.getEvent(eventId)).body);
     expect(fresh.retryMs, 'tells the browser how soon to reconnect').to.be.a('number');
+    const head = await fetch(`${url}/events/${eventId}/stream`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-type')], 'HEAD: the headers, and the answer ends').to.deep.equal([200, 'text/event-stream']);
 
     const hold = await app.api.holdSeats({ event_id: eventId, seats: ['B3', 'B4'] });
     expect(hold.status).to.equal(201);

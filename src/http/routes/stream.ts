@@ -77,6 +77,11 @@ export function streamRoutes(): Route[] {
             'Cache-Control': 'no-cache, no-transform',
             'X-Accel-Buffering': 'no',
           });
+          // HEAD (Express serves it with the GET route): the headers say it all; no stream.
+          if (req.method === 'HEAD') {
+            res.end();
+            return place.release();
+          }
           res.write(opening);
           markOpened(res);
           deps.liveStreams.attach(place, res, eventId, position);
