@@ -90,6 +90,6 @@ for i, spec in ipairs(categories) do
   writeNewCategory(ctx, spec, c.kind, c.seats, c.groups, c.quotas)
 end
 redis.call('HSET', ctx.keys.event, 'name', name, 'cats', table.concat(ctx.categories, ','), 'max_per_hold', ARGV[3],
-  'created_at', ctx.now, 'sales', sales, 'quotas', table.concat(ctx.quotaIds, ','))
+  'created_at', ctx.now, 'sales', sales, 'quotas', table.concat(ctx.quotaIds, ','), 'held', 0, 'booked', 0, 'blocked', 0)
 commit(ctx)
 return {1, ctx.now}

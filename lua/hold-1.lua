@@ -178,11 +178,16 @@ local function createFrom(lines)
   if #allSeats > 0 then
     allSeats = sortSeats(ctx, allSeats)
   end
-  createHold(ctx, {
-    localId = localId, lines = lines, qty = linesTotal(lines), requested = request.requested, seats = allSeats,
+  local qty = linesTotal(lines)
+  local expiresAt = createHold(ctx, {
+    localId = localId, lines = lines, qty = qty, requested = request.requested, seats = allSeats,
     ttlMs = ttlMs, tokenDigest = tokenDigest, retentionMs = retentionMs, block = block,
   })
-  return holdReply(1, readRecord(ctx.keys.hold(localId)))
+  return holdReply(1, {
+    qty = qty, expires_at = expiresAt, created_at = ctx.now, lines = encodeLines(lines),
+    seats = #allSeats > 0 and table.concat(allSeats, ',') or nil, requested_qty = request.requested,
+    extensions = 0, block = block and block.id or nil,
+  })
 end
 
 -- A hold from a block: the block's seats, whatever the public rules say.

@@ -9,8 +9,6 @@
 -- its quota ids (`quotas`) and `q:<qid>:capacity|cats|used` per quota, and `version`, which
 -- every change moves on (readers that saw a version need not read again until it moves).
 
-local COUNT_STATES = { 'total', 'available', 'held', 'booked', 'blocked' }
-
 local function newContext(eventKey, eventId)
   return {
     keys = eventKeysOf(eventKey),
@@ -20,7 +18,7 @@ local function newContext(eventKey, eventId)
     -- categories that got seats back, or room in one of their quotas, in this script: their
     -- waiting lists (and those of categories sharing a quota) may now be served
     freed = {},
-    cats = {}, quotaCache = {}, dirtyCats = {}, dirtyQuotas = {}, changed = false,
+    cats = {}, quotaCache = {}, dirtyCounts = {}, dirtyQuotas = {}, changed = false,
     rowCache = {}, groupCache = {}, dirtyRows = {}, dirtyGroups = {},
   }
 end
@@ -136,7 +134,9 @@ local function addCount(ctx, cid, state, delta)
   local c = cat(ctx, cid)
   c[state] = c[state] + delta
   ctx.sums[state] = ctx.sums[state] + delta
-  ctx.dirtyCats[cid] = c
+  -- field -> where its value is: the category's table or the sums, under `state`
+  ctx.dirtyCounts['c:' .. cid .. ':' .. state] = c
+  ctx.dirtyCounts[state] = ctx.sums
   ctx.changed = true
   if state == 'available' or state == 'total' then
     local usedDelta = delta

@@ -10,17 +10,8 @@ local function commit(ctx)
     args[#args + 1] = field
     args[#args + 1] = value
   end
-  local anyCat = false
-  for cid, c in pairs(ctx.dirtyCats) do
-    anyCat = true
-    for _, state in ipairs(COUNT_STATES) do
-      put('c:' .. cid .. ':' .. state, c[state])
-    end
-  end
-  if anyCat then
-    for _, state in ipairs(COUNT_STATES) do
-      put(state, ctx.sums[state])
-    end
+  for field, counts in pairs(ctx.dirtyCounts) do
+    put(field, counts[string.match(field, '([a-z]+)$')])
   end
   for qid, q in pairs(ctx.dirtyQuotas) do
     put('q:' .. qid .. ':used', q.used)
@@ -33,7 +24,7 @@ local function commit(ctx)
     hsetMany(ctx.keys.event, args)
   end
   flushRows(ctx)
-  ctx.dirtyCats, ctx.dirtyQuotas, ctx.changed = {}, {}, false
+  ctx.dirtyCounts, ctx.dirtyQuotas, ctx.changed = {}, {}, false
 end
 
 -- Effects as a reply member: {expired, logged, offerLocalId, offerExpiresAt, ...}.
