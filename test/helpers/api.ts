@@ -72,6 +72,8 @@ export class Api {
   get = (path: string, options?: RequestOptions) => this.request('GET', path, undefined, options);
   post = (path: string, body?: unknown, options?: RequestOptions) => this.request('POST', path, body, options);
   delete = (path: string, body?: unknown, options?: RequestOptions) => this.request('DELETE', path, body, options);
+  patch = (path: string, body?: unknown, options?: RequestOptions) => this.request('PATCH', path, body, options);
+  put = (path: string, body?: unknown, options?: RequestOptions) => this.request('PUT', path, body, options);
 
   async request(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<ApiResponse> {
     const hasBody = body !== undefined || options.raw !== undefined;

@@ -304,13 +304,17 @@ describe('OpenAPI document (GET /openapi.json)', function () {
         ['PUT', `/events/${event}/queue`],
         ['DELETE', `/events/${event}/queue`],
         ['POST', `/events/${event}/queue/tickets`],
+        ['PATCH', `/events/${event}`],
+        ['POST', `/events/${event}/categories`],
+        ['PATCH', `/events/${event}/categories/general`],
         ['POST', '/webhooks'],
         ['PATCH', `/webhooks/${UNKNOWN_UUID}`],
         ['DELETE', `/webhooks/${UNKNOWN_UUID}`],
       ];
       for (const [method, path] of targets) {
         const notJson = await api.request(method, path, undefined, { raw: '{"qty":' });
-        const tooLarge = await api.request(method, path, { padding: 'x'.repeat(path === '/events' ? 1_100_000 : 20_000) });
+        const large = path === '/events' || path.endsWith('/categories');
+        const tooLarge = await api.request(method, path, { padding: 'x'.repeat(large ? 1_100_000 : 20_000) });
         const form = await api.request(method, path, undefined, { raw: 'qty=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
         expect([notJson.status, tooLarge.status, form.status], `${method} ${path}`).to.deep.equal([400, 413, 415]);
       }
@@ -339,6 +343,44 @@ describe('OpenAPI document (GET /openapi.json)', function () {
       for (const webhook of [created.body, wrapped.body]) expect((await api.delete(`/webhooks/${webhook.webhook_id}`)).status).to.equal(200);
       expect((await api.delete(`/webhooks/${id}`)).status).to.equal(404);
       for (const webhook of (await api.get('/webhooks')).body.webhooks) await api.delete(`/webhooks/${webhook.webhook_id}`);
+    });
+
+    it('events list and change, categories added and changed: 200, 201, 400, 404, 409, 422', async () => {
+      expect((await api.get('/events')).status).to.equal(200);
+      expect((await api.get('/events?limit=2')).body.events).to.have.length(2);
+      expect((await api.get('/events?after=nonsense')).status).to.equal(422);
+      const event = await api.createEvent(4);
+      expect((await api.request('PATCH', `/events/${event}`, { name: 'Renamed', sales: 'paused' })).status).to.equal(200);
+      expect((await api.request('PATCH', `/events/${event}`, { event: { max_per_hold: null, sales: 'open' } })).status).to.equal(200);
+      expect((await api.request('PATCH', `/events/${event}`, {})).status).to.equal(422);
+      expect((await api.request('PATCH', `/events/${UNKNOWN_UUID}`, { name: 'x' })).status).to.equal(404);
+      expect((await api.request('PATCH', '/events/%E0%A4%A', { name: 'x' })).status).to.equal(400);
+
+      const categories = `/events/${event}/categories`;
+      const added = await api.post(categories, { category_id: 'balcony', rows: [{ row: 'BA', seats: 3 }] });
+      expect(added.status).to.equal(201);
+      const key = { headers: { 'Idempotency-Key': `cat-${event}` } };
+      expect((await api.post(categories, { category: { category_id: 'extra', capacity: 2 } }, key)).status).to.equal(201);
+      expect((await api.post(categories, { category: { category_id: 'extra', capacity: 2 } }, key)).headers.get('idempotent-replayed')).to.equal('true');
+      expect((await api.post(categories, { category_id: 'balcony', capacity: 2 })).body.type).to.equal(problemTypeUri('category-exists'));
+      expect((await api.post(categories, { category_id: 'bad id', capacity: 2 })).status).to.equal(422);
+      expect((await api.post(`/events/${UNKNOWN_UUID}/categories`, { category_id: 'x', capacity: 2 })).status).to.equal(404);
+      expect((await api.post('/events/%E0%A4%A/categories', { category_id: 'x', capacity: 2 })).status).to.equal(400);
+
+      const general = `/events/${event}/categories/general`;
+      expect((await api.request('PATCH', general, { capacity: 6, name: 'Floor' })).status).to.equal(200);
+      expect((await api.request('PATCH', general, { category: { sales: 'paused' } })).status).to.equal(200);
+      expect((await api.post('/holds', { event_id: event, qty: 1, category_id: 'general' })).body.type).to.equal(problemTypeUri('sales-paused'));
+      expect((await api.post(`/events/${event}/waitlist`, { qty: 1, category_id: 'general' })).body.type).to.equal(problemTypeUri('sales-paused'));
+      expect((await api.request('PATCH', general, { sales: 'open' })).status).to.equal(200);
+      expect((await api.post('/holds', { event_id: event, qty: 5, category_id: 'general' })).status).to.equal(201);
+      const cut = await api.request('PATCH', general, { capacity: 1 });
+      expect(cut.body.type).to.equal(problemTypeUri('capacity-cut-refused'));
+      expect(cut.body.available).to.equal(1);
+      expect((await api.request('PATCH', `/events/${event}/categories/balcony`, { capacity: 5 })).status).to.equal(422);
+      expect((await api.request('PATCH', `/events/${event}/categories/nope`, { name: 'x' })).status).to.equal(404);
+      expect((await api.request('PATCH', `/events/${UNKNOWN_UUID}/categories/general`, { name: 'x' })).status).to.equal(404);
+      expect((await api.request('PATCH', `/events/%E0%A4%A/categories/general`, { name: 'x' })).status).to.equal(400);
     });
 
     it('seats and log: 200, 400, 404, 422', async () => {
@@ -508,7 +550,7 @@ describe('OpenAPI document (GET /openapi.json)', function () {
       expect((await api.get('/nowhere')).status).to.equal(404);
       const wrongMethod = await api.request('PUT', `/events/${eventId}`);
       expect(wrongMethod.status).to.equal(405);
-      expect(wrongMethod.headers.get('allow')).to.equal('GET');
+      expect(wrongMethod.headers.get('allow')).to.equal('GET, PATCH');
     });
 
     it('429 from the per-client limits', async () => {
@@ -554,7 +596,11 @@ describe('OpenAPI document (GET /openapi.json)', function () {
         await eventually(async () => (await aloneApi.get('/readyz')).status === 503);
         const answers: ApiResponse[] = [
           await aloneApi.post('/events', { name: 'Down', total_seats: 1 }),
+          await aloneApi.get('/events'),
           await aloneApi.get(`/events/${event}`),
+          await aloneApi.request('PATCH', `/events/${event}`, { sales: 'paused' }),
+          await aloneApi.post(`/events/${event}/categories`, { category_id: 'more', capacity: 1 }),
+          await aloneApi.request('PATCH', `/events/${event}/categories/general`, { capacity: 3 }),
           await aloneApi.post('/holds', { event_id: event, qty: 1 }),
           await aloneApi.get(`/holds/${hold.hold_id}`),
           await aloneApi.delete(`/holds/${hold.hold_id}`, { payment_token: hold.payment_token }),
@@ -598,7 +644,9 @@ describe('OpenAPI document (GET /openapi.json)', function () {
         // A GET with a body: fetch cannot send one; the body parser answers as for a POST.
         // (A GET's 400 comes from a path that is not valid percent-encoding, provoked above.)
         ...documented.filter((entry) => /^GET .* (413|415)$/.test(entry)),
-        ...['/holds/{hold_id}', '/bookings/{booking_id}', '/openapi.json', '/docs', '/favicon.ico', '/webhooks'].map((path) => `GET ${path} 400`),
+        ...['/holds/{hold_id}', '/bookings/{booking_id}', '/openapi.json', '/docs', '/favicon.ico', '/webhooks', '/events'].map(
+          (path) => `GET ${path} 400`,
+        ),
         // These answer 409 only while the same Idempotency-Key is in flight: a race, which
         // test/http/idempotency.test.ts provokes.
         'POST /events 409',

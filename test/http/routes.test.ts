@@ -9,8 +9,10 @@ const ID = '00000000-0000-4000-8000-000000000000';
 const CHILD = `${ID}.${ID}`;
 
 const served: [path: string, allow: string][] = [
-  ['/events', 'POST'],
-  [`/events/${ID}`, 'GET'],
+  ['/events', 'POST, GET'],
+  [`/events/${ID}`, 'GET, PATCH'],
+  [`/events/${ID}/categories`, 'POST'],
+  [`/events/${ID}/categories/${ID}`, 'PATCH'],
   [`/events/${ID}/seats`, 'GET'],
   [`/events/${ID}/log`, 'GET'],
   [`/events/${ID}/stream`, 'GET'],

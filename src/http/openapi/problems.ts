@@ -16,6 +16,17 @@ const fieldErrors = z
  * Members a problem type carries beyond RFC 9457's. src/domain decides them when it
  * raises the error; the conformance tests compare real answers with these shapes.
  */
+const quotaShortfall = z
+  .array(
+    z.object({
+      quota_id: z.string(),
+      requested: z.number().int().min(1).meta({ description: "the seats the request would take from the quota's categories" }),
+      available: z.number().int().nonnegative().meta({ description: "the quota's room" }),
+    }),
+  )
+  .min(1)
+  .meta({ description: 'every quota without room enough' });
+
 const extensionsByCode: Partial<Record<ProblemCode, z.ZodRawShape>> = {
   'invalid-request': {
     errors: fieldErrors,
@@ -32,14 +43,32 @@ const extensionsByCode: Partial<Record<ProblemCode, z.ZodRawShape>> = {
       .array(z.object({ category_id: z.string(), requested: z.number().int().min(1), available: z.number().int().nonnegative() }))
       .min(1)
       .optional()
-      .meta({ description: 'for an items hold: every short category' }),
+      .meta({ description: 'for items (a hold or a block): every short category' }),
+    quota_shortfall: quotaShortfall.optional(),
   },
   'no-adjacent-seats': {
     available: z.number().int().nonnegative().optional(),
     requested_qty: z.number().int().min(1).optional(),
   },
   'seats-unavailable': {
-    unavailable: z.array(z.string()).min(1).meta({ description: 'every asked-for seat that is held or booked' }),
+    unavailable: z
+      .array(z.string())
+      .min(1)
+      .meta({ description: 'every asked-for seat that is held, booked or blocked (from a block: that the block does not hold)' }),
+  },
+  'sales-paused': {
+    paused: z.array(z.string()).min(1).meta({ description: 'every category the request names or implies that is not on sale' }),
+  },
+  'quota-exceeded': {
+    quota_shortfall: quotaShortfall,
+    available: z.number().int().nonnegative().optional().meta({ description: "for a qty hold: the category's purchasable" }),
+    requested_qty: z.number().int().min(1).optional(),
+  },
+  'capacity-cut-refused': {
+    available: z.number().int().nonnegative().meta({ description: "the category's available seats: the largest cut" }),
+  },
+  'quota-in-use': {
+    used: z.number().int().nonnegative().meta({ description: "what the quota's categories use now (held + booked + blocked)" }),
   },
   'waitlist-first': { category_id: z.string().optional() },
   'extension-refused': { extensions_left: z.number().int().nonnegative() },

@@ -71,6 +71,8 @@ export function holdRoutes(settings: HttpSettings): Route[] {
         'not-enough-seats',
         'no-adjacent-seats',
         'seats-unavailable',
+        'sales-paused',
+        'quota-exceeded',
         'waitlist-first',
         'admission-in-use',
         'too-many-holds',

@@ -1,6 +1,7 @@
 import type { HttpSettings } from '../deps.js';
 import type { Route } from '../route-table.js';
 import { bookingRoutes } from './bookings.js';
+import { categoryRoutes } from './categories.js';
 import { iconRoutes } from './demo.js';
 import { docsRoutes } from './docs.js';
 import { eventRoutes } from './events.js';
@@ -14,6 +15,7 @@ import { webhookRoutes } from './webhooks.js';
 /** The one route table of the service, in the order of the document. */
 export const routeTable = (settings: HttpSettings): Route[] => [
   ...eventRoutes(settings),
+  ...categoryRoutes(),
   ...streamRoutes(),
   ...holdRoutes(settings),
   ...bookingRoutes(settings),

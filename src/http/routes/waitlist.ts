@@ -29,7 +29,7 @@ export function waitlistRoutes(settings: HttpSettings): Route[] {
       responses: {
         '201': { description: 'The entry, waiting or already offered', schema: entryCreatedSchema, headers: { Location: location } },
       },
-      problems: ['invalid-request', 'qty-above-limit', 'admission-required', 'admission-in-use', 'not-found'],
+      problems: ['invalid-request', 'qty-above-limit', 'admission-required', 'admission-in-use', 'sales-paused', 'not-found'],
       async handle({ req, res, deps, params, body }) {
         const input: NewWaitlistEntry = {
           eventId: params.eventId!,

@@ -35,6 +35,11 @@ export const nameField = z
 
 const categoryIdPattern = /^[a-z0-9_-]{1,32}$/;
 
+/** `open` or `paused`: a category is on sale when it and its event are both open. */
+export const salesField = z
+  .enum(['open', 'paused'], { error: 'must be "open" or "paused"' })
+  .meta({ description: 'open or paused; a category is on sale when it and its event are both open' });
+
 /** A category id in a request: a string, or a number as ids may be. */
 export const categoryIdField = z
   .union([z.string(), z.number().int().nonnegative()], { error: 'must be a category id (string)' })
@@ -59,6 +64,15 @@ export const seatIdField = z
   .string({ error: notASeatId })
   .regex(/^[A-Za-z0-9-]{0,11}[A-Za-z-](?:[1-9]\d{0,2}|1000)$/, { error: notASeatId })
   .meta({ examples: ['A12'] });
+
+/** Names every value that is in `list` more than once: `path.index` "… is listed twice". */
+export function noneTwice(list: readonly string[], path: (string | number)[], ctx: z.RefinementCtx, suffix: (string | number)[] = []) {
+  const seen = new Set<string>();
+  list.forEach((value, index) => {
+    if (seen.has(value)) ctx.addIssue({ code: 'custom', path: [...path, index, ...suffix], message: `${quoted(value)} is listed twice` });
+    seen.add(value);
+  });
+}
 
 /**
  * Checks that some of `fields` is there. Runs even when other fields are bad (zod skips a
@@ -102,7 +116,7 @@ export const admissionTokenHeader = z
   .optional()
   .meta({ description: 'the ticket_token of an admitted queue ticket: needed while the event is behind a queue' });
 
-export type Wrapper = 'event' | 'hold' | 'booking' | 'entry' | 'queue' | 'ticket' | 'webhook';
+export type Wrapper = 'event' | 'hold' | 'booking' | 'entry' | 'queue' | 'ticket' | 'webhook' | 'category' | 'block' | 'quota';
 
 /** `{"hold":{…}}` → `{…}`; a flat body is returned as it is. */
 export function unwrap(body: unknown, wrapper: Wrapper): unknown {
