@@ -374,11 +374,11 @@ describe('validation: bad input is a 4xx problem and changes nothing', () => {
 
     it('a wrong method on a known path is a 405 problem with Allow', async () => {
       const cases: [string, string, string][] = [
-        ['GET', '/events', 'POST'],
-        ['DELETE', '/events', 'POST'],
-        ['PUT', `/events/${fixture.eventId}`, 'GET'],
-        ['DELETE', `/events/${fixture.eventId}`, 'GET'],
-        ['POST', `/events/${fixture.eventId}`, 'GET'],
+        ['PATCH', '/events', 'POST, GET'],
+        ['DELETE', '/events', 'POST, GET'],
+        ['PUT', `/events/${fixture.eventId}`, 'GET, PATCH'],
+        ['DELETE', `/events/${fixture.eventId}`, 'GET, PATCH'],
+        ['POST', `/events/${fixture.eventId}`, 'GET, PATCH'],
         ['GET', '/holds', 'POST'],
         ['PUT', '/holds', 'POST'],
         ['POST', `/holds/${fixture.holdId}`, 'GET, DELETE'],
