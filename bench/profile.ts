@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startEmbeddedRedis } from '../src/redis/embedded-server.js';
 import { runLoad } from './load.js';
 import { startServerProcess } from './processes.js';
+import { monotonicUs, stageShares, withinWindow, type LoadWindow, type Profile, type ProfileNode } from './stages.js';
 
 // `npm run bench:profile`: POST /holds under load with the service in `--cpu-prof`, then
 // the functions and files where its CPU time goes (self time), to see what to cut next.
@@ -13,21 +14,12 @@ const TOP = Number(process.env.PROFILE_TOP ?? 30);
 /** PROFILE_ENV='{"LOG_REQUESTS":"false"}': settings for the service, to compare variants. */
 const extraEnv = JSON.parse(process.env.PROFILE_ENV ?? '{}') as Record<string, string>;
 
-interface ProfileNode {
-  id: number;
-  children?: number[];
-  callFrame: { functionName: string; url: string; lineNumber: number };
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'box-office-profile-'));
   const profileDir = mkdtempSync(join(tmpdir(), 'box-office-cpuprof-'));
   const redis = await startEmbeddedRedis({ dataDir, appendfsync: 'everysec' });
+  const window: LoadWindow = { fromUs: 0, toUs: Number.MAX_SAFE_INTEGER };
   const service = await startServerProcess(
     'src/main.ts',
     { REDIS_URL: redis.url, KEY_PREFIX: 'profile', LOG_LEVEL: 'info', ...extraEnv },
@@ -42,12 +34,14 @@ async function main() {
       })
     ).json();
     const cpuBefore = [cpuMs(service.child.pid!), cpuMs(redis.process.pid!)];
+    window.fromUs = monotonicUs();
     const result = await runLoad({
       name: 'POST /holds',
       url: `${service.url}/holds`,
       durationS: DURATION_S,
       body: { event_id: eventId, qty: 1, ttl: 900 },
     });
+    window.toUs = monotonicUs();
     const requests = result.ok + result.non2xx;
     const [serviceCpu, redisCpu] = [cpuMs(service.child.pid!), cpuMs(redis.process.pid!)].map(
       (after, i) => (((after - cpuBefore[i]!) / requests) * 1000).toFixed(0),
@@ -61,7 +55,11 @@ async function main() {
   }
   const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
   if (!file) throw new Error('no .cpuprofile written');
-  report(JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as Profile);
+  // Only the load's samples: start-up (module loading) is not the hold's.
+  const profile = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as Profile;
+  report(withinWindow(profile, window));
+  console.log('\none hold by stage (bench/stages.ts), share of busy time');
+  for (const [stage, share] of stageShares(profile, window)) console.log(`${(share * 100).toFixed(1).padStart(5)} %  ${stage}`);
   rmSync(dataDir, { recursive: true, force: true });
   if (!process.env.PROFILE_KEEP) rmSync(profileDir, { recursive: true, force: true });
   else console.log(`profile kept in ${profileDir}`);

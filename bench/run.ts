@@ -11,7 +11,7 @@ import { runLoad, type LoadResult } from './load.js';
 import { runPaced } from './paced.js';
 import { startServerProcess, type ServerProcess } from './processes.js';
 import { holdScriptBench } from './script.js';
-import { STAGES, stageShares, type Profile } from './stages.js';
+import { monotonicUs, STAGES, stageShares, type Profile } from './stages.js';
 
 // `npm run bench`: its own Redis (AOF everysec, as `npm start` runs it), the service in one
 // Node process, and a bare Express JSON echo as the baseline, measured alternately in one
@@ -281,6 +281,7 @@ async function holdStages(redisUrl: string, holdCpuUs: number) {
   try {
     await warmUp(profiled);
     const { event_id: eventId } = await post(`${profiled.url}/events`, { name: 'stages', total_seats: 1_000_000 });
+    const fromUs = monotonicUs();
     const run = await runLoad({
       name: 'POST /holds (profiled)',
       url: `${profiled.url}/holds`,
@@ -289,10 +290,12 @@ async function holdStages(redisUrl: string, holdCpuUs: number) {
       body: { event_id: eventId, qty: 1, ttl: 900 },
       cpuPids: pidsOf(profiled),
     });
+    const window = { fromUs, toUs: monotonicUs() };
     await profiled.stop();
     const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
     if (!file) throw new Error('no .cpuprofile written');
-    const shares = stageShares(JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as Profile);
+    // Only the load's samples: start-up and the warm-up would count as the hold's.
+    const shares = stageShares(JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as Profile, window);
     return {
       holdCpuUs,
       profiledHoldCpuUs: run.cpuUsPerRequest,

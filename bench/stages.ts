@@ -2,8 +2,11 @@
 // each sample charged to the stage of the innermost frame on its stack that belongs to one
 // (a socket write called by ioredis is Redis's; JSON.stringify called by res.json is the
 // response's), except that whatever BullMQ, pino or prom-client call is theirs (the job's
-// own Redis command is the job's). Idle samples are left out; what no stage claims (event
-// loop, promise machinery, V8) is "other".
+// own Redis command is the job's), and so is what our own log, metrics and job code calls,
+// up to the router: a middleware's `next()` runs the rest of the request, which is not the
+// middleware's. Idle samples are left out, and so are samples outside the load's window
+// (start-up, module loading); what no stage claims (event loop, promise machinery, V8) is
+// "other".
 
 export interface ProfileNode {
   id: number;
@@ -13,8 +16,34 @@ export interface ProfileNode {
 
 export interface Profile {
   nodes: ProfileNode[];
+  /** µs, on the monotonic clock process.hrtime reads (CLOCK_MONOTONIC, as V8's) */
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
+}
+
+/** The load's time span, µs on the same clock: `process.hrtime.bigint() / 1000n` around it. */
+export interface LoadWindow {
+  fromUs: number;
+  toUs: number;
+}
+
+export const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/** The profile's samples taken within `window` (all of them without one). */
+export function withinWindow(profile: Profile, window?: LoadWindow): Profile {
+  if (!window) return profile;
+  const samples: number[] = [];
+  const timeDeltas: number[] = [];
+  let at = profile.startTime;
+  profile.samples.forEach((id, index) => {
+    const delta = profile.timeDeltas[index] ?? 0;
+    at += delta;
+    if (at < window.fromUs || at > window.toUs) return;
+    samples.push(id);
+    timeDeltas.push(delta);
+  });
+  return { ...profile, samples, timeDeltas };
 }
 
 export const STAGES = [
@@ -56,8 +85,8 @@ function stageOfFrame(frame: ProfileNode['callFrame']): Stage | undefined {
   if (/\/src\/(metrics\/|http\/request-metrics\.ts$)/.test(url)) return 'metrics (prom-client)';
   if (/\/src\/jobs\//.test(url)) return 'job (BullMQ add)';
   if (/\/src\/redis\//.test(url)) return 'Redis (ioredis, script call)';
-  if (/\/src\/http\/(schemas|json-body)\.ts$/.test(url)) return 'validation (zod)';
-  if (/\/src\/http\/(views|problem)\.ts$/.test(url)) return 'response (serialize, write)';
+  if (/\/src\/http\/schemas\//.test(url)) return 'validation (zod)';
+  if (/\/src\/http\/(views\/|problem\.ts$)/.test(url)) return 'response (serialize, write)';
   if (/\/src\/domain\//.test(url)) return 'domain';
   if (/\/src\//.test(url)) return 'HTTP in (parser, Express, routing)';
   if (/^node:_http_outgoing$/.test(url)) return 'response (serialize, write)';
@@ -67,20 +96,28 @@ function stageOfFrame(frame: ProfileNode['callFrame']): Stage | undefined {
 
 const CLAIMING = new Set<Stage>(['job (BullMQ add)', 'logs (pino)', 'metrics (prom-client)']);
 
-/** CPU share of each stage (0..1) in a profile; idle time excluded. */
-export function stageShares(profile: Profile): Map<Stage, number> {
+/** Express's own frames: a middleware above one called `next()`, and what runs below is not its own. */
+const isRouting = (frame: ProfileNode['callFrame']) => {
+  const module = moduleOf(frame.url);
+  return module === 'router' || module === 'express';
+};
+
+/** CPU share of each stage (0..1) in a profile, within `window`; idle time excluded. */
+export function stageShares(whole: Profile, window?: LoadWindow): Map<Stage, number> {
+  const profile = withinWindow(whole, window);
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parentOf = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
   const stageOfNode = new Map<number, Stage | null>();
   const claimOfNode = new Map<number, Stage | null>();
-  /** a claiming stage (job, logs, metrics) anywhere on the stack from here to the root */
+  /** a claiming stage (job, logs, metrics) on the stack from here up, below any routing frame */
   const claim = (id: number): Stage | null => {
     const known = claimOfNode.get(id);
     if (known !== undefined) return known;
-    const own = stageOfFrame(byId.get(id)!.callFrame);
+    const frame = byId.get(id)!.callFrame;
+    const own = stageOfFrame(frame);
     const parent = parentOf.get(id);
-    const stage = own && CLAIMING.has(own) ? own : parent === undefined ? null : claim(parent);
+    const stage = own && CLAIMING.has(own) ? own : isRouting(frame) || parent === undefined ? null : claim(parent);
     claimOfNode.set(id, stage);
     return stage;
   };

@@ -41,7 +41,8 @@ export class Holds {
         : newChildId(input.eventId);
     const paymentToken = attempt.token ?? newPaymentToken();
     const take = () => this.take(input, holdId, paymentToken, attempt.signal);
-    const limits = attempt.clientId !== undefined ? this.deps.clientLimits : undefined;
+    // Without limits configured (the default), nothing of theirs runs: no await, no closure.
+    const limits = attempt.clientId !== undefined && this.deps.clientLimits?.enabled ? this.deps.clientLimits : undefined;
     if (!limits) return take();
     await limits.takeRequest(attempt.clientId!);
     const holdKey = this.deps.keys.holdKey(input.eventId, holdId.localId);

@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { DomainError } from '../domain/errors.js';
 import { afterDeadline, requestDeadline } from './deadline.js';
 import type { HttpDeps } from './deps.js';
@@ -8,7 +8,7 @@ import { problemHandler, sendProblem } from './problem.js';
 import { requestLog } from './request-log.js';
 import { requestMetrics } from './request-metrics.js';
 import { buildOpenApiDocument } from './openapi/document.js';
-import { bodyLimits, pathsOf, routerOf } from './route-table.js';
+import { bodyLimits, methodsOf, pathsOf, routerOf } from './route-table.js';
 import { demoPage } from './routes/demo.js';
 import { docsAssets } from './routes/docs.js';
 import { routeTable } from './routes/index.js';
@@ -34,7 +34,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestLog({ logger: deps.logger, enabled: deps.logRequests }));
   app.use(requestMetrics(deps.metrics));
-  app.use(routerOf(routes, 'operations', routeDeps));
+  app.use(onlyFor(methodsOf(routes, 'operations'), routerOf(routes, 'operations', routeDeps)));
   const bodyLimitOf = bodyLimits(routes, MAX_BODY_BYTES);
   app.use(jsonBody((req) => bodyLimitOf(req.method, req.path)));
   // Every API request answers within the contract's bound, however slow Redis is.
@@ -52,4 +52,12 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(afterDeadline, problemHandler(deps.onUnexpectedError));
   return app;
+}
+
+/**
+ * `handler` for requests of these methods; the others pass by without it (the probes and the
+ * scrape are GETs: a POST /holds need not walk their router first).
+ */
+function onlyFor(methods: ReadonlySet<string>, handler: RequestHandler): RequestHandler {
+  return (req, res, next) => (methods.has(req.method) ? handler(req, res, next) : next());
 }

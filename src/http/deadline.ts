@@ -23,17 +23,28 @@ export const requestDeadlineOf = (res: Response): number =>
 /** True once the deadline answered for this request: write nothing more. */
 export const answeredAtDeadline = (res: Response): boolean => (res.locals as Locals)[ANSWERED] === true;
 
+const TIMER = Symbol('the deadline timer');
+
+/** Answers 503 unless the request has answered already (made once: the response is its argument). */
+function answerAtDeadline(res: Response) {
+  if (res.headersSent) return;
+  (res.locals as Locals)[ANSWERED] = true;
+  sendProblem(res, new DomainError('redis-unavailable', { detail: 'Redis did not answer in time', retryAfterS: 1 }));
+}
+
+/** 'close' comes once per response, after 'finish' or when the client left: the timer goes. */
+function clearDeadline(this: Response) {
+  clearTimeout((this.locals as Locals)[TIMER] as NodeJS.Timeout);
+}
+
 export function requestDeadline(ms = REQUEST_DEADLINE_MS): RequestHandler {
   return (_req, res, next) => {
-    (res.locals as Locals)[DEADLINE] = Date.now() + ms;
-    const timer = setTimeout(() => {
-      if (res.headersSent) return;
-      (res.locals as Locals)[ANSWERED] = true;
-      sendProblem(res, new DomainError('redis-unavailable', { detail: 'Redis did not answer in time', retryAfterS: 1 }));
-    }, ms);
+    const locals = res.locals as Locals;
+    locals[DEADLINE] = Date.now() + ms;
+    const timer = setTimeout(answerAtDeadline, ms, res);
     timer.unref();
-    res.once('finish', () => clearTimeout(timer));
-    res.once('close', () => clearTimeout(timer));
+    locals[TIMER] = timer;
+    res.on('close', clearDeadline);
     next();
   };
 }

@@ -10,8 +10,8 @@ const ON_OPENED = Symbol('called when a long-lived response opens');
 
 type Locals = Record<symbol, unknown>;
 
-/** The request metrics' hook: `observe` runs when the response opens as a long-lived one. */
-export function onOpened(res: Response, observe: () => void): void {
+/** The request metrics' hook: `observe(res)` runs when the response opens as a long-lived one. */
+export function onOpened(res: Response, observe: (res: Response) => void): void {
   (res.locals as Locals)[ON_OPENED] = observe;
 }
 
@@ -20,7 +20,7 @@ export function markOpened(res: Response): void {
   const locals = res.locals as Locals;
   if (locals[OPENED]) return;
   locals[OPENED] = true;
-  (locals[ON_OPENED] as (() => void) | undefined)?.();
+  (locals[ON_OPENED] as ((res: Response) => void) | undefined)?.(res);
 }
 
 export const isLongLived = (res: Response): boolean => (res.locals as Locals)[OPENED] === true;

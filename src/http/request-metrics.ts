@@ -1,9 +1,13 @@
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import type { Metrics } from '../metrics/registry.js';
 import { isLongLived, onOpened } from './long-lived.js';
 import { routePattern } from './route-pattern.js';
 
 type Observer = { observe(seconds: number): void };
+
+const STARTED = Symbol('request metrics: when the request came in (performance.now())');
+
+type Locals = Record<symbol, unknown>;
 
 /** Observes every request's duration (a live stream's: until it opened), labelled by route pattern (never by id). */
 export function requestMetrics(metrics: Metrics): RequestHandler {
@@ -11,26 +15,29 @@ export function requestMetrics(metrics: Metrics): RequestHandler {
   // the label object on every request. The sets are bounded (methods Node's parser accepts,
   // route patterns, status codes), so the map is too.
   const observers = new Map<string, Observer>();
-  const observerFor = (method: string, route: string, status: string) => {
+  const observerFor = (method: string, route: string, status: number) => {
     const key = `${method} ${route} ${status}`;
     let observer = observers.get(key);
     if (!observer) {
-      observer = metrics.httpDuration.labels({ method, route, status });
+      observer = metrics.httpDuration.labels({ method, route, status: String(status) });
       observers.set(key, observer);
     }
     return observer;
   };
-  return (req, res, next) => {
-    const started = process.hrtime.bigint();
-    const observe = () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      observerFor(req.method, routePattern(req), String(res.statusCode)).observe(seconds);
-    };
+  // Made once, not per request: each reads its request off the response.
+  const observe = (res: Response) => {
+    const seconds = (performance.now() - ((res.locals as Locals)[STARTED] as number)) / 1000;
+    observerFor(res.req.method, routePattern(res.req), res.statusCode).observe(seconds);
+  };
+  function onFinish(this: Response) {
     // A live stream counts the time it took to open, not the hours it stayed open.
+    if (!isLongLived(this)) observe(this);
+  }
+  return (_req, res, next) => {
+    (res.locals as Locals)[STARTED] = performance.now();
     onOpened(res, observe);
-    res.once('finish', () => {
-      if (!isLongLived(res)) observe();
-    });
+    // 'finish' comes at most once per response.
+    res.on('finish', onFinish);
     next();
   };
 }

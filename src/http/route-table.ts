@@ -152,20 +152,43 @@ export function requireAdmin(req: Request, adminToken: string) {
   });
 }
 
+/** A query schema's answer to no query string at all, worked out once (undefined when that is refused). */
+function emptyQueryOf(route: Route): unknown {
+  const parsed = route.query?.safeParse({});
+  return parsed?.success ? Object.freeze(parsed.data) : undefined;
+}
+
 function handlerOf(route: Route, deps: RouteDeps): RequestHandler {
+  const emptyQuery = emptyQueryOf(route);
   return async (req, res) => {
     if (route.admin && deps.settings.adminToken !== undefined) requireAdmin(req, deps.settings.adminToken);
     let body: unknown;
     let query: unknown;
     try {
       if (route.body) body = parseInput(route.body.schema, unwrap(req.body === undefined ? {} : req.body, route.body.wrapper));
-      if (route.query) query = parseInput(route.query, req.query, 'query');
+      // Most requests have no query string: the parse of nothing is known (Express would parse
+      // the URL's query again on every read of req.query).
+      if (route.query) query = emptyQuery !== undefined && !req.url.includes('?') ? emptyQuery : parseInput(route.query, req.query, 'query');
     } catch (error) {
       route.onInvalid?.(deps);
       throw error;
     }
     await route.handle({ req, res, deps, params: req.params as Record<string, string>, body: body as never, query: query as never });
   };
+}
+
+/**
+ * The request methods a stage's router answers: its routes' (HEAD too with a GET route), and
+ * OPTIONS, which Express's router answers for every path it has.
+ */
+export function methodsOf(routes: Route[], stage: Stage): Set<string> {
+  const methods = new Set<string>(['OPTIONS']);
+  for (const route of routes) {
+    if ((route.stage ?? 'api') !== stage) continue;
+    methods.add(route.method.toUpperCase());
+    if (route.method === 'get') methods.add('HEAD');
+  }
+  return methods;
 }
 
 /** One Express router per stage, holding that stage's routes of the table. */
