@@ -11,6 +11,7 @@ import { startEmbeddedRedis } from '../src/redis/embedded-server.js';
 import { KeySpace } from '../src/redis/keys.js';
 import { ScriptCode, Scripts } from '../src/redis/scripts.js';
 import { startService } from '../src/service.js';
+import { rowName } from './venues.js';
 
 // `npm run bench:v2`: what the version-2 features cost, in one run on a redis-server of its
 // own (AOF everysec, as `npm start` runs it) with the service in this process.
@@ -58,13 +59,6 @@ async function inPool(count: number, width: number, work: (index: number) => Pro
     while (next < count) await work(next++);
   };
   await Promise.all(Array.from({ length: Math.min(width, count) }, lane));
-}
-
-/** Row names of A-Z letters (a row id may not end in a digit): A..Z, AA..ZZ, AAA... */
-function rowName(index: number): string {
-  let name = '';
-  for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26)) name = String.fromCharCode(65 + ((n - 1) % 26)) + name;
-  return name;
 }
 
 const seated = (categoryId: string, rows: number, seats: number, firstRow = 0): CategoryInput => ({
