@@ -14,6 +14,9 @@ export interface Answer {
   body: any;
 }
 
+const again = (answer: Answer) =>
+  answer.status === 503 || (answer.status === 409 && String(answer.body?.type ?? '').endsWith('idempotency-in-flight'));
+
 /** A JSON client of one service instance (fetch keeps its connections alive). */
 export class Http {
   constructor(readonly base: string) {}
@@ -29,13 +32,17 @@ export class Http {
   }
 
   /**
-   * For set-up work: retried while 503 (a busy machine), with one Idempotency-Key for all
-   * attempts, so a retry never takes seats twice.
+   * For set-up work: retried while 503 (a busy machine) or 409 in flight (the first attempt of
+   * its Idempotency-Key still running), with one key for all attempts, so a retry never takes
+   * seats twice.
    */
   async expect(status: number, method: string, path: string, body?: unknown): Promise<any> {
     const headers: Record<string, string> = method === 'POST' ? { 'idempotency-key': randomUUID() } : {};
     let answer = await this.send(method, path, body, headers);
-    for (let attempt = 1; answer.status === 503 && attempt < 10; attempt++) answer = await this.send(method, path, body, headers);
+    for (let attempt = 1; attempt < 30 && again(answer); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      answer = await this.send(method, path, body, headers);
+    }
     if (answer.status !== status) throw new Error(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
     return answer.body;
   }
