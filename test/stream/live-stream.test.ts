@@ -155,6 +155,54 @@ describe('live stream (GET /events/{event_id}/stream)', function () {
     }
   });
 
+  it('operators change the event while it sells (blocks, house seats from a block, pauses, capacity, a new category, quotas): every stream replays to GET /events/{id}', async () => {
+    // The operator's changes go through the service's domain (as its admin routes do).
+    const { blocks, holds, bookings, categories, quotas, events } = app.service;
+    const eventId = await theatre();
+    const before = await stream(eventId, '?seats=true');
+    await before.waitForMessages(1);
+    const opened: SseClient[] = [];
+    const operator = async () => {
+      const house = (await blocks.create({ eventId, request: { kind: 'seats', seats: ['D1', 'D2', 'D3', 'D4'] }, reason: 'house' })).block;
+      await blocks.create({ eventId, request: { kind: 'items', items: [{ categoryId: 'standing', qty: 2 }] } });
+      opened.push(await stream(eventId, '?seats=true'));
+      const sold = await holds.create({ eventId, ttlS: 60, request: { kind: 'seats', seats: ['D1', 'D2'] }, blockId: house.blockId });
+      await bookings.book(sold.hold.holdId, sold.paymentToken);
+      // a house seat held for a second: it lapses back into the block
+      await holds.create({ eventId, ttlS: 1, request: { kind: 'seats', seats: ['D3'] }, blockId: house.blockId });
+      await categories.update(eventId, 'standing', { capacity: 20 });
+      await quotas.put(eventId, { quotaId: 'floor', capacity: 30, categories: ['stalls', 'standing'] });
+      opened.push(await stream(eventId));
+      await categories.update(eventId, 'stalls', { sales: 'paused' });
+      await categories.add(eventId, { categoryId: 'balcony', rows: [{ row: 'G', seats: 6 }] });
+      await categories.add(eventId, { categoryId: 'boxes', capacity: 4 });
+      await events.update(eventId, { sales: 'paused' });
+      await events.update(eventId, { sales: 'open' });
+      await categories.update(eventId, 'stalls', { sales: 'open' });
+      opened.push(await stream(eventId, '?seats=true'));
+      await blocks.release(house.blockId, { kind: 'seats', seats: ['D4'] });
+      await quotas.put(eventId, { quotaId: 'floor', capacity: 28, categories: ['stalls', 'standing', 'boxes'] });
+      await categories.update(eventId, 'standing', { capacity: 16 });
+      await quotas.remove(eventId, 'floor');
+    };
+    const buyers = Array.from({ length: 3 }, () => shopper(app.api, eventId, 10));
+    await Promise.all([operator(), ...buyers]);
+    await sleep(2_500);
+    const { event, rows, log } = await settled(app.api, eventId);
+    const types = new Set(log.map((entry) => entry.type));
+    for (const type of ['seats.blocked', 'seats.unblocked', 'capacity.changed', 'sales.changed', 'category.added', 'quota.changed']) {
+      expect(types.has(type), type).to.equal(true);
+    }
+    expect(log.some((entry) => entry.block_id && entry.type === 'hold.created'), 'house seats held from the block').to.equal(true);
+    const lastId = log.at(-1).id;
+    for (const client of [before, ...opened]) await eventually(() => client.lastEventId === lastId, { timeoutMs: 5_000 });
+    for (const [n, client] of [before, ...opened].entries()) {
+      const state = replayStreams(client);
+      expectSameState(state, event, state.rows ? rows : undefined, `stream ${n}`);
+    }
+    expect([before, ...opened].filter((client) => replayStreams(client).rows), 'streams with the seat map').to.have.length(3);
+  });
+
   it('continues after an entry (Last-Event-ID wins over ?after=; 0: the whole log) without a snapshot; an id the log does not have starts over with one', async () => {
     const eventId = await theatre();
     for (let i = 0; i < 3; i++) expect((await app.api.holdSeats({ event_id: eventId, category_id: 'standing', qty: 1 })).status).to.equal(201);

@@ -74,6 +74,8 @@ export function holdRoutes(settings: HttpSettings): Route[] {
         'sales-paused',
         'quota-exceeded',
         'waitlist-first',
+        'sales-paused',
+        'quota-exceeded',
         'admission-in-use',
         'too-many-holds',
         'rate-limited',
