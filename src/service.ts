@@ -268,6 +268,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
           expirer,
           dueIndex,
           eventIds: () => eventIdPages(commands, keys),
+          onWalkedPage: (eventIds) => domain.events.relist(eventIds),
           intervalMs: config.RECONCILE_INTERVAL_MS,
           onError: (error) => logger.warn({ err: String(error) }, 'reconciler sweep failed'),
         })

@@ -90,6 +90,17 @@ export class Events {
     };
   }
 
+  /**
+   * Lists these events (if they exist) in the events list again: one created by an attempt
+   * that died between creating it and listing it is listed by the reconciler's full walk.
+   */
+  async relist(eventIds: string[]): Promise<void> {
+    const { client, keys } = this.deps;
+    const createdAt = await Promise.all(eventIds.map((eventId) => client.hget(keys.eventKey(eventId), 'created_at')));
+    const members = eventIds.flatMap((eventId, i) => (createdAt[i] ? [0, listMember(Number(createdAt[i]), eventId)] : []));
+    if (members.length > 0) await client.zadd(keys.eventsByCreation(), ...members);
+  }
+
   /** Newest first; `after` is a `next` of an earlier page. */
   async list(limit: number, after?: string): Promise<EventPage> {
     const { client, keys } = this.deps;

@@ -35,6 +35,8 @@ export interface ReconcilerOptions {
   dueIndex: DueIndex;
   /** every event id (the event index), for the full walk */
   eventIds(): AsyncIterable<string[]>;
+  /** also told of every page of the full walk (the events list repairs itself from it) */
+  onWalkedPage?(eventIds: string[]): Promise<void>;
   intervalMs: number;
   fullWalkIntervalMs?: number;
   onError(error: unknown): void;
@@ -94,9 +96,12 @@ async function sweepIndexed(
 }
 
 /** Sweeps every event and gives each one with active holds its index entry. */
-export async function fullWalk(options: Pick<ReconcilerOptions, 'expirer' | 'dueIndex' | 'eventIds'>): Promise<number> {
+export async function fullWalk(
+  options: Pick<ReconcilerOptions, 'expirer' | 'dueIndex' | 'eventIds' | 'onWalkedPage'>,
+): Promise<number> {
   let expired = 0;
   for await (const page of options.eventIds()) {
+    await options.onWalkedPage?.(page);
     for (let i = 0; i < page.length; i += SWEEP_CONCURRENCY) {
       const counts = await Promise.all(
         page.slice(i, i + SWEEP_CONCURRENCY).map(async (eventId) => {

@@ -91,6 +91,29 @@ describe('GET /events and PATCH /events/{event_id}', () => {
       expect(page.body.events[0].created_at).to.equal(read.body.created_at);
     });
 
+    it('an event created but never listed (its creator died in between) is listed by the next full walk', async () => {
+      const created = await ownApi.post('/events', { name: 'Unlisted', total_seats: 3 }, { headers: ownApi.admin });
+      expect(created.status).to.equal(201);
+      const eventId = created.body.event_id as string;
+      const { Redis } = await import('ioredis');
+      const { KeySpace } = await import('../../src/redis/keys.js');
+      const redis = new Redis((await sharedRedis()).url);
+      try {
+        // as if the instance died after the create script and before it listed the event
+        const listKey = new KeySpace(own.prefix).eventsByCreation();
+        const members = (await redis.zrange(listKey, 0, -1)).filter((member) => member.endsWith(eventId));
+        expect(members).to.have.length(1);
+        await redis.zrem(listKey, members[0]!);
+        expect((await ownList('?limit=100')).body.events.map((e: { event_id: string }) => e.event_id)).not.to.include(eventId);
+        await own.service.reconciler!.runOnce();
+        const listed = (await ownList('?limit=100')).body.events.map((e: { event_id: string }) => e.event_id);
+        expect(listed[0], 'listed again, as the newest').to.equal(eventId);
+        expect(listed.filter((id: string) => id === eventId)).to.have.length(1);
+      } finally {
+        redis.disconnect();
+      }
+    });
+
     it('a bad after or limit → 422 naming it', async () => {
       const bad: [string, string][] = [
         ['?after=nonsense', 'after'],
