@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { DomainError } from '../../src/domain/errors.js';
 import type { BlockView, CategoryInput, ItemQty, SeatRequest } from '../../src/domain/model.js';
 import type { DomainOperations } from '../../src/http/deps.js';
 import { problemBody } from '../../src/http/problem.js';
 import { categoryJson, eventCreatedJson, eventJson, quotaJson } from '../../src/http/views/events.js';
 import { holdCreatedJson } from '../../src/http/views/holds.js';
+import { isRedisUnavailable } from '../../src/redis/errors.js';
+import { sleep } from './eventually.js';
 import type { Api, ApiResponse } from './api.js';
 import type { BlockJson, BlockSource } from './invariants.js';
 
@@ -39,12 +42,23 @@ const answer = (status: number, body: unknown): ApiResponse => ({
   contentType: 'application/json',
 });
 
-async function rendered(status: number, work: () => Promise<unknown>): Promise<ApiResponse> {
-  try {
-    return answer(status, await work());
-  } catch (error) {
-    if (!(error instanceof DomainError)) throw error;
-    return { ...answer(error.status, problemBody(error)), contentType: 'application/problem+json' };
+/**
+ * The work's answer rendered as its route renders it. Redis too slow (a loaded machine) leaves
+ * the outcome unknown: the work runs again, told it is a retry (creates pass the ids they chose
+ * first, so a retry finds what the first attempt did), as a client retries a 503.
+ */
+async function rendered(status: number, work: (retry: boolean) => Promise<unknown>): Promise<ApiResponse> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return answer(status, await work(attempt > 1));
+    } catch (error) {
+      if (isRedisUnavailable(error) && attempt < 20) {
+        await sleep(100 + Math.min(400, attempt * 50));
+        continue;
+      }
+      if (!(error instanceof DomainError)) throw error;
+      return { ...answer(error.status, problemBody(error)), contentType: 'application/problem+json' };
+    }
   }
 }
 
@@ -71,8 +85,9 @@ export const blockJson = (block: BlockView): BlockJson & Record<string, unknown>
 /** Straight to the domain objects of one instance. */
 export function domainOperator(domain: DomainOperations, api: Api): Operator {
   return {
-    createEvent: (body: any) =>
-      rendered(201, async () => {
+    createEvent: (body: any) => {
+      const id = randomUUID();
+      return rendered(201, async (retry) => {
         const { event } = await domain.events.create({
           name: body.name ?? 'Show',
           ...(body.max_per_hold !== undefined ? { maxPerHold: body.max_per_hold } : {}),
@@ -82,9 +97,10 @@ export function domainOperator(domain: DomainOperations, api: Api): Operator {
           ...(body.quotas
             ? { quotas: body.quotas.map((q: any) => ({ quotaId: q.quota_id, capacity: q.capacity, categories: q.categories })) }
             : {}),
-        });
+        }, { id, retry });
         return eventCreatedJson(event);
-      }),
+      });
+    },
     patchEvent: (eventId, body: any) =>
       rendered(200, async () =>
         eventJson(
@@ -95,7 +111,8 @@ export function domainOperator(domain: DomainOperations, api: Api): Operator {
           }),
         ),
       ),
-    addCategory: (eventId, body) => rendered(201, async () => categoryJson(await domain.categories.add(eventId, categoryInput(body)))),
+    addCategory: (eventId, body) =>
+      rendered(201, async (retry) => categoryJson(await domain.categories.add(eventId, categoryInput(body), { retry }))),
     patchCategory: (eventId, categoryId, body: any) =>
       rendered(200, async () =>
         categoryJson(
@@ -108,36 +125,58 @@ export function domainOperator(domain: DomainOperations, api: Api): Operator {
       ),
     putQuota: (eventId, quotaId, body) =>
       rendered(200, async () => quotaJson(await domain.quotas.put(eventId, { quotaId, capacity: body.capacity, categories: body.categories }))),
-    deleteQuota: (eventId, quotaId) => rendered(200, async () => (await domain.quotas.remove(eventId, quotaId), {})),
-    block: (eventId, body: any) =>
-      rendered(201, async () => {
-        const request = body.seats ? { kind: 'seats' as const, seats: body.seats as string[] } : { kind: 'items' as const, items: itemsOf(body.items) };
-        const { block } = await domain.blocks.create({ eventId, request, ...(body.reason ? { reason: body.reason } : {}) });
-        return blockJson(block);
+    // a retry finds the quota gone by the first attempt: removed all the same
+    deleteQuota: (eventId, quotaId) =>
+      rendered(200, async (retry) => {
+        try {
+          await domain.quotas.remove(eventId, quotaId);
+        } catch (error) {
+          if (!(retry && error instanceof DomainError && error.code === 'not-found')) throw error;
+        }
+        return {};
       }),
+    block: (eventId, body: any) => {
+      const id = randomUUID();
+      return rendered(201, async (retry) => {
+        const request = body.seats ? { kind: 'seats' as const, seats: body.seats as string[] } : { kind: 'items' as const, items: itemsOf(body.items) };
+        const { block } = await domain.blocks.create({ eventId, request, ...(body.reason ? { reason: body.reason } : {}) }, { id, retry });
+        return blockJson(block);
+      });
+    },
     getBlock: (blockId) => rendered(200, async () => blockJson(await domain.blocks.get(blockId))),
     blocks: (eventId) => rendered(200, async () => ({ event_id: eventId, blocks: (await domain.blocks.active(eventId)).map(blockJson) })),
+    // A release of named seats or places is not idempotent: one whose outcome is unknown is
+    // not sent again (the test fails instead); a release of all is.
     releaseBlock: (blockId, body: any = {}) =>
-      rendered(200, async () => {
+      rendered(200, async (retry) => {
         const release = body.seats
           ? { kind: 'seats' as const, seats: body.seats as string[] }
           : body.items
             ? { kind: 'items' as const, items: itemsOf(body.items) }
             : { kind: 'all' as const };
+        if (retry && release.kind !== 'all') throw new Error(`release of block ${blockId}: Redis did not answer, the outcome is unknown`);
         return blockJson(await domain.blocks.release(blockId, release));
       }),
     holdFromBlock: async (body: any) => {
       const request: SeatRequest = body.seats
         ? { kind: 'seats', seats: body.seats }
         : { kind: 'qty', qty: body.qty, partial: false, adjacent: true, ...(body.category_id ? { categoryId: body.category_id } : {}) };
-      const response = await rendered(201, async () => {
-        const { hold, paymentToken } = await domain.holds.create({ eventId: body.event_id, ttlS: body.ttl ?? 120, request, blockId: body.block_id });
+      const attempt = { id: randomUUID(), token: randomUUID() };
+      const response = await rendered(201, async (retry) => {
+        const { hold, paymentToken } = await domain.holds.create(
+          { eventId: body.event_id, ttlS: body.ttl ?? 120, request, blockId: body.block_id },
+          { ...attempt, retry },
+        );
         return holdCreatedJson(hold, paymentToken);
       });
       if (response.status === 201) api.noteHold(response.body, response.body.payment_token);
       return response;
     },
-    blockSource: async (eventId) => (await domain.blocks.active(eventId)).map(blockJson),
+    blockSource: async (eventId) => {
+      const response = await rendered(200, async () => (await domain.blocks.active(eventId)).map(blockJson));
+      if (response.status !== 200) throw new Error(`active blocks of ${eventId}: ${JSON.stringify(response.body)}`);
+      return response.body;
+    },
   };
 }
 
