@@ -171,11 +171,13 @@ local function reclaimDue(ctx, batch)
       -- a hold still counted as active has a record that says active, unless the record's
       -- retention already ended it (then nothing is written: no record without its expiry)
       local key = ctx.keys.hold(localId)
-      if redis.call('EXISTS', key) == 1 then
+      local record = redis.call('HMGET', key, 'status', 'entry')
+      if record[1] then
         redis.call('HSET', key, 'status', 'expired', 'ended_at', ctx.now)
       end
-      if link == 'e' then
-        endOffer(ctx, localId, 'expired')
+      -- an offer made by version 2 has no link, only its record's `entry`
+      if link == 'e' or record[2] then
+        endOffer(ctx, record[2] or localId, 'expired')
       end
     end
   end
