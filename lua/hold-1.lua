@@ -25,7 +25,8 @@
 --                                              (available: what one hold could take now; from a
 --                                              block, what the block holds of the category), or
 --                                              (more_due = 1) more past-due holds than one batch:
---                                              reclaim them all, ask again
+--                                              reclaim them all, ask again (a hold from a block
+--                                              too: a past-due hold from it gives seats back to it)
 --         {-3, effects, limit}                 total qty above the per-hold limit
 --         {-10, effects}                       the hold id is taken by another attempt
 --         {-13, effects, more_due, n, n × (cid, requested, available), quota triples…}  items short
@@ -194,6 +195,14 @@ end
 if block then
   if request.requested > 100 then
     error('bad argument: a hold from a block takes at most 100 seats')
+  end
+  -- A past-due hold from this block has ended: its seats are back in the block (and those of
+  -- other past-due holds on sale, to waiting lists first) before this hold asks the block.
+  upgradeEvent(ctx)
+  local _, due = reclaimDue(ctx, batch)
+  serveFreed(ctx, retentionMs)
+  if due == 1 and not afterFullReclaim then
+    return reply(ctx, -2, 0, 1)
   end
   if mode == 'seats' then
     local missing = seatsNotInBlock(ctx, block, request.seats)

@@ -7,8 +7,11 @@
 -- ARGV[3] what is released: 'all' | 'seats' | 'items'
 -- ARGV[4] seats: 'A1,A2'; items: 'cid=qty;cid=qty'; '' for all
 -- ARGV[5] how long records outlive their end, ms (for offers made on the way)
+-- ARGV[6] most past-due holds to reclaim first
+-- ARGV[7] '1' when the caller has just reclaimed every past-due hold, else '0'
 -- Returns {1, effects, seats released, block fields…}   released (some or all)
 --         {2, effects, 0, block fields…}               released before: as it is
+--         {-2, effects, 0, 1}           more past-due holds than one batch: reclaim them all, ask again
 --         {-4, effects}                 no such block
 --         {-14, effects, seat, …}       seats the block does not hold
 --         {-16, effects, cid}           an items line of a seated category, or of a category the
@@ -22,6 +25,7 @@ local blockId = nonEmpty(ARGV[2], 'block id')
 local mode = ARGV[3]
 local spec = ARGV[4]
 local retentionMs = nonNegativeInt(ARGV[5], 'retention')
+local batch = nonNegativeInt(ARGV[6], 'reclaim batch')
 
 local ctx = newContext(KEYS[1], eventId)
 local key = ctx.keys.block(blockId)
@@ -34,6 +38,14 @@ if not block then
 end
 if block.status == 'released' then
   return reply(ctx, 2, 0, unpack(flatten(readRecord(key))))
+end
+-- A past-due hold from this block has ended: its seats are back in the block before the
+-- release decides what the block holds.
+upgradeEvent(ctx)
+local _, moreDue = reclaimDue(ctx, batch)
+serveFreed(ctx, retentionMs)
+if moreDue == 1 and ARGV[7] ~= '1' then
+  return reply(ctx, -2, 0, 1)
 end
 
 local lines

@@ -86,13 +86,21 @@ export class Blocks {
         : release.kind === 'seats'
           ? ['seats', release.seats.join(',')]
           : ['items', release.items.map((item) => `${item.categoryId}=${item.qty}`).join(';')];
-    const reply = await this.eventScripts.run('releaseBlock', id.eventId, [
+    const args = (afterFullReclaim: boolean) => [
       id.eventId,
       id.localId,
       mode,
       spec,
       this.eventScripts.retentionMs,
-    ]);
+      this.deps.settings.reclaimBatch,
+      afterFullReclaim ? '1' : '0',
+    ];
+    let reply = await this.eventScripts.run('releaseBlock', id.eventId, args(false));
+    if (reply.code === ScriptCode.NotEnoughSeats && num(reply.rest[1]) === 1) {
+      // more past-due holds than one batch (some may be from this block): all back first
+      await this.eventScripts.snapshot(id.eventId);
+      reply = await this.eventScripts.run('releaseBlock', id.eventId, args(true));
+    }
     if (!accepted(reply)) throw releaseRefusal(reply, blockId, id.eventId);
     const released = num(reply.rest[0]);
     if (released > 0) this.deps.metrics.seatsUnblocked.inc(released);
