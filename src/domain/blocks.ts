@@ -39,13 +39,15 @@ export class Blocks {
       afterFullReclaim ? '1' : '0',
       this.eventScripts.retentionMs,
     ];
-    let reply = await this.eventScripts.run('createBlock', input.eventId, args(false));
+    let reply = await this.eventScripts.run('createBlock', input.eventId, args(false), attempt.signal);
     if (reply.code === ScriptCode.NotEnoughSeats && num(reply.rest[1]) === 1) {
       // more past-due holds than one batch: give them all back, then block from what is there
-      await this.eventScripts.snapshot(input.eventId);
-      reply = await this.eventScripts.run('createBlock', input.eventId, args(true));
+      await this.eventScripts.snapshot(input.eventId, '', attempt.signal);
+      reply = await this.eventScripts.run('createBlock', input.eventId, args(true), attempt.signal);
     }
-    if (!accepted(reply)) throw refusalOf('createBlock', reply, { subject: 'block', id: blockId.id, eventId: input.eventId });
+    if (!accepted(reply)) {
+      throw refusalOf('createBlock', reply, { subject: 'block', id: blockId.id, eventId: input.eventId, categoryField: 'items' });
+    }
     const block = blockView(blockId, pairsToRecord(reply.rest));
     const replayed = reply.code === ScriptCode.Replay;
     if (!replayed) {

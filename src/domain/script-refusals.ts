@@ -16,6 +16,8 @@ export interface RefusalContext {
   requested?: number;
   /** the block a hold takes its seats from */
   blockId?: string;
+  /** the request field that names categories, when not `category_id` (a block's `items`, a quota's `categories`) */
+  categoryField?: string;
 }
 
 /** `quota_id, requested, available` triples of a reply, from `from` on. */
@@ -136,9 +138,11 @@ const refusals: Partial<Record<ScriptCode, Describe>> = {
       seats: ['capacity', `an event has at most ${value} seats`],
       seated: ['rows', `an event has at most ${value} seated seats`],
       quotas: ['quota_id', `an event has at most ${value} quotas`],
+      block_seats: ['items', `the seated lines of a block take at most ${value} seats in all`],
     };
     const [field, message] = what[limit] ?? [limit, `above the limit of ${value}`];
-    return new DomainError('invalid-request', { detail: `Above an event's limit: ${message}`, errors: [{ field, message }] });
+    const detail = limit === 'block_seats' ? `Too many seats for one block: ${message}` : `Above an event's limit: ${message}`;
+    return new DomainError('invalid-request', { detail, errors: [{ field, message }] });
   },
   [ScriptCode.SeatedCapacity]: () =>
     new DomainError('invalid-request', {
@@ -174,17 +178,19 @@ const refusals: Partial<Record<ScriptCode, Describe>> = {
       extensions: { unknown_seats: unknown },
     });
   },
-  [ScriptCode.UnknownCategory]: (r) => {
+  [ScriptCode.UnknownCategory]: (r, c) => {
     const categoryId = str(r.rest[0] ?? '');
-    return categoryId === ''
-      ? new DomainError('invalid-request', {
-          detail: 'This event has several categories: name one with category_id',
-          errors: [{ field: 'category_id', message: 'is required for an event with several categories' }],
-        })
-      : new DomainError('invalid-request', {
-          detail: `This event has no category ${JSON.stringify(categoryId)}`,
-          errors: [{ field: 'category_id', message: `no category ${categoryId} in this event` }],
-        });
+    if (categoryId === '') {
+      const what = c.blockId !== undefined ? 'block holds seats of' : 'event has';
+      return new DomainError('invalid-request', {
+        detail: `This ${what} several categories: name one with category_id`,
+        errors: [{ field: 'category_id', message: `is required when the ${what} several categories` }],
+      });
+    }
+    return new DomainError('invalid-request', {
+      detail: `This event has no category ${JSON.stringify(categoryId)}`,
+      errors: [{ field: c.categoryField ?? 'category_id', message: `no category ${categoryId} in this event` }],
+    });
   },
   [ScriptCode.WaitlistFirst]: (r) =>
     new DomainError('waitlist-first', {

@@ -105,4 +105,37 @@ describe("operator changes while Redis stalls (replies held back)", function () 
     expect(added).to.have.length(1);
     await assertInvariants(app.api, eventId, { redis: redisUrl, prefix: app.prefix });
   });
+
+  it('POST /events/{id}/blocks with an Idempotency-Key: 503; the retry gets 201 with that block, and nothing is blocked twice', async () => {
+    const eventId = await app.api.event([{ category_id: 'stalls', rows: [{ row: 'A', seats: 8 }] }, { category_id: 'ga', capacity: 10 }]);
+    const key = { 'Idempotency-Key': randomUUID() };
+    const body = { items: [{ category_id: 'stalls', qty: 3 }, { category_id: 'ga', qty: 4 }], reason: 'house seats' };
+    const block = () => app.api.post(`/events/${eventId}/blocks`, body, asAdmin(key));
+    await stalledAnswer('_createBlock', block);
+    await eventually(async () => (await app.api.getEvent(eventId)).body.blocked === 7, { timeoutMs: 3_000 });
+    const retry = await retryUntilSettled(block);
+    expect(retry.status, JSON.stringify(retry.body)).to.equal(201);
+    expect(retry.body).to.deep.include({ status: 'active', items: [{ category_id: 'stalls', qty: 3 }, { category_id: 'ga', qty: 4 }] });
+    expect((await block()).body).to.deep.equal(retry.body);
+    const listed = await app.api.get(`/events/${eventId}/blocks`, asAdmin());
+    expect(listed.body.blocks.map((b: any) => b.block_id)).to.deep.equal([retry.body.block_id]);
+    expect((await app.api.getEvent(eventId)).body).to.include({ blocked: 7, available: 11 });
+    const entries = (await app.api.readLog(eventId)).filter((entry) => entry.type === 'seats.blocked');
+    expect(entries.map((entry) => entry.block_id)).to.deep.equal([retry.body.block_id, retry.body.block_id]);
+    await assertInvariants(app.api, eventId, { redis: redisUrl, prefix: app.prefix });
+  });
+
+  it('POST /blocks/{id}/release: 503; the retry answers the released block and nothing goes back twice', async () => {
+    const eventId = await app.api.event([{ category_id: 'ga', capacity: 10 }]);
+    const created = await app.api.call('POST', `/events/${eventId}/blocks`, { items: [{ category_id: 'ga', qty: 6 }] }, asAdmin(), true);
+    expect(created.status).to.equal(201);
+    const release = () => app.api.post(`/blocks/${created.body.block_id}/release`, { items: [{ category_id: 'ga', qty: 6 }] }, asAdmin());
+    await stalledAnswer('_releaseBlock', release);
+    const retry = await retryUntilSettled(release);
+    expect(retry.status, JSON.stringify(retry.body)).to.equal(200);
+    expect(retry.body).to.include({ status: 'released' });
+    expect((await app.api.getEvent(eventId)).body).to.include({ available: 10, blocked: 0 });
+    expect((await app.api.readLog(eventId)).filter((entry) => entry.type === 'seats.unblocked')).to.have.length(1);
+    await assertInvariants(app.api, eventId, { redis: redisUrl, prefix: app.prefix });
+  });
 });

@@ -307,6 +307,8 @@ describe('OpenAPI document (GET /openapi.json)', function () {
         ['PATCH', `/events/${event}`],
         ['POST', `/events/${event}/categories`],
         ['PATCH', `/events/${event}/categories/general`],
+        ['POST', `/events/${event}/blocks`],
+        ['POST', `/blocks/${event}.${UNKNOWN_UUID}/release`],
         ['POST', '/webhooks'],
         ['PATCH', `/webhooks/${UNKNOWN_UUID}`],
         ['DELETE', `/webhooks/${UNKNOWN_UUID}`],
@@ -381,6 +383,39 @@ describe('OpenAPI document (GET /openapi.json)', function () {
       expect((await api.request('PATCH', `/events/${event}/categories/nope`, { name: 'x' })).status).to.equal(404);
       expect((await api.request('PATCH', `/events/${UNKNOWN_UUID}/categories/general`, { name: 'x' })).status).to.equal(404);
       expect((await api.request('PATCH', `/events/%E0%A4%A/categories/general`, { name: 'x' })).status).to.equal(400);
+    });
+
+    it('blocks: 201 (flat, wrapped, replayed), 200, 400, 404, 409, 422', async () => {
+      const created = await api.post('/events', {
+        name: 'Blocks',
+        categories: [{ category_id: 'stalls', rows: [{ row: 'A', seats: 6 }] }, { category_id: 'standing', capacity: 5 }],
+      });
+      const event = created.body.event_id as string;
+      const path = `/events/${event}/blocks`;
+      const seats = await api.post(path, { seats: ['A1', 'A2'], reason: 'house' });
+      expect(seats.status).to.equal(201);
+      const key = { headers: { 'Idempotency-Key': `block-${event}` } };
+      const items = await api.post(path, { block: { items: [{ category_id: 'standing', qty: 2 }] } }, key);
+      expect(items.status).to.equal(201);
+      expect((await api.post(path, { block: { items: [{ category_id: 'standing', qty: 2 }] } }, key)).headers.get('idempotent-replayed')).to.equal('true');
+      expect((await api.post(path, { seats: ['A2'] })).body.type).to.equal(problemTypeUri('seats-unavailable'));
+      expect((await api.post(path, { items: [{ category_id: 'standing', qty: 9 }] })).body.type).to.equal(problemTypeUri('not-enough-seats'));
+      expect((await api.post(path, { seats: ['Z1'] })).status).to.equal(422);
+      expect((await api.post(`/events/${UNKNOWN_UUID}/blocks`, { seats: ['A1'] })).status).to.equal(404);
+      expect((await api.post('/events/%E0%A4%A/blocks', { seats: ['A1'] })).status).to.equal(400);
+      expect((await api.get(path)).body.blocks).to.have.length(2);
+      expect((await api.get(`/events/${UNKNOWN_UUID}/blocks`)).status).to.equal(404);
+      expect((await api.get('/events/%E0%A4%A/blocks')).status).to.equal(400);
+      const blockPath = `/blocks/${seats.body.block_id}`;
+      expect((await api.get(blockPath)).status).to.equal(200);
+      expect((await api.get(`/blocks/${event}.${UNKNOWN_UUID}`)).status).to.equal(404);
+      expect((await api.get('/blocks/%E0%A4%A')).status).to.equal(400);
+      expect((await api.post(`${blockPath}/release`, { seats: ['A1'] })).status).to.equal(200);
+      expect((await api.post(`${blockPath}/release`, { seats: ['A3'] })).status).to.equal(422);
+      expect((await api.post(`${blockPath}/release`)).body.status).to.equal('released');
+      expect((await api.post(`/blocks/${items.body.block_id}/release`, { block: { items: [{ category_id: 'standing', qty: 1 }] } })).status).to.equal(200);
+      expect((await api.post(`/blocks/${event}.${UNKNOWN_UUID}/release`)).status).to.equal(404);
+      expect((await api.post('/blocks/%E0%A4%A/release')).status).to.equal(400);
     });
 
     it('seats and log: 200, 400, 404, 422', async () => {
@@ -601,6 +636,10 @@ describe('OpenAPI document (GET /openapi.json)', function () {
           await aloneApi.request('PATCH', `/events/${event}`, { sales: 'paused' }),
           await aloneApi.post(`/events/${event}/categories`, { category_id: 'more', capacity: 1 }),
           await aloneApi.request('PATCH', `/events/${event}/categories/general`, { capacity: 3 }),
+          await aloneApi.post(`/events/${event}/blocks`, { items: [{ category_id: 'general', qty: 1 }] }),
+          await aloneApi.get(`/events/${event}/blocks`),
+          await aloneApi.get(`/blocks/${event}.${UNKNOWN_UUID}`),
+          await aloneApi.post(`/blocks/${event}.${UNKNOWN_UUID}/release`),
           await aloneApi.post('/holds', { event_id: event, qty: 1 }),
           await aloneApi.get(`/holds/${hold.hold_id}`),
           await aloneApi.delete(`/holds/${hold.hold_id}`, { payment_token: hold.payment_token }),

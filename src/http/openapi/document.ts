@@ -5,6 +5,7 @@ import packageJson from '../../../package.json' with { type: 'json' };
 import type { HttpSettings } from '../deps.js';
 import type { Route } from '../route-table.js';
 import { routeTable } from '../routes/index.js';
+import { blockSchema } from '../views/blocks.js';
 import { bookingSchema } from '../views/bookings.js';
 import { auditPageSchema, eventCreatedSchema, eventSchema, seatMapSchema } from '../views/events.js';
 import { holdCreatedSchema, holdSchema } from '../views/holds.js';
@@ -123,9 +124,12 @@ export function buildOpenApiDocument(settings: HttpSettings): oas31.OpenAPIObjec
       description:
         'Sells tickets: create an event of general-admission or seated categories, hold seats for a while, ' +
         'book the hold with its payment token; extend holds, cancel bookings, wait on a waiting list, read the ' +
-        'audit log, follow an event live (Server-Sent Events), and put a hot on-sale behind an admission queue.\n\n' +
+        'audit log, follow an event live (Server-Sent Events), and put a hot on-sale behind an admission queue. ' +
+        'Operators run a live sale: pause and reopen it, block seats and sell house seats from a block, change ' +
+        'capacities, add categories and cap groups of categories with quotas.\n\n' +
         'Every request body may be sent flat (`{"name":…}`) or wrapped (Rails-style: `{"event":{…}}`, ' +
-        '`{"hold":{…}}`, `{"booking":{…}}`, `{"entry":{…}}`, `{"queue":{…}}`). Ids are strings in responses; a request may send ' +
+        '`{"hold":{…}}`, `{"booking":{…}}`, `{"entry":{…}}`, `{"queue":{…}}`, `{"category":{…}}`, `{"block":{…}}`, ' +
+        '`{"quota":{…}}`, `{"webhook":{…}}`). Ids are strings in responses; a request may send ' +
         'an id as a string or a number. Times are ISO 8601 UTC. Errors are `application/problem+json` ' +
         '(RFC 9457); each problem type is a schema below. An unknown path answers `NoRoute` (404), a known ' +
         'path with another method `MethodNotAllowed` (405, with `Allow`).',
@@ -134,6 +138,7 @@ export function buildOpenApiDocument(settings: HttpSettings): oas31.OpenAPIObjec
       { name: 'Events' },
       { name: 'Holds' },
       { name: 'Bookings' },
+      { name: 'Running a sale', description: 'Blocks of seats taken out of sale (house seats), and quotas over categories' },
       { name: 'Waiting list', description: 'Seats that come back to a category go to its waiting entries first, in join order' },
       { name: 'Admission queue', description: 'A waiting room in front of a hot on-sale: holds need an admitted ticket' },
       { name: 'Webhooks', description: 'Signed pushes of the audit log, in batches, in log order per event, at least once' },
@@ -149,6 +154,7 @@ export function buildOpenApiDocument(settings: HttpSettings): oas31.OpenAPIObjec
         HoldCreated: holdCreatedSchema,
         Hold: holdSchema,
         Booking: bookingSchema,
+        Block: blockSchema,
         SeatMap: seatMapSchema,
         WaitlistEntryCreated: entryCreatedSchema,
         WaitlistEntry: entrySchema,

@@ -1,5 +1,6 @@
 import type { HttpSettings } from '../deps.js';
 import type { Route } from '../route-table.js';
+import { blockRoutes } from './blocks.js';
 import { bookingRoutes } from './bookings.js';
 import { categoryRoutes } from './categories.js';
 import { iconRoutes } from './demo.js';
@@ -16,6 +17,7 @@ import { webhookRoutes } from './webhooks.js';
 export const routeTable = (settings: HttpSettings): Route[] => [
   ...eventRoutes(settings),
   ...categoryRoutes(),
+  ...blockRoutes(),
   ...streamRoutes(),
   ...holdRoutes(settings),
   ...bookingRoutes(settings),
