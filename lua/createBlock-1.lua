@@ -19,6 +19,7 @@
 --         {-14, effects, seat, …}           named seats held, booked or blocked
 --         {-15, effects, seat, …}           seat ids the event does not have
 --         {-16, effects, cid}               unknown category
+--         {-26, effects, 'block_seats', 1000}  items whose seated lines take more than 1,000 seats
 --         {-23, effects, quota triples…}    named seats: not enough room in quotas
 --@include args
 --@include waitlist
@@ -30,6 +31,8 @@ local spec = nonEmpty(ARGV[4], 'spec')
 local reason = ARGV[5]
 local batch = nonNegativeInt(ARGV[6], 'reclaim batch')
 local retentionMs = nonNegativeInt(ARGV[8], 'retention')
+
+local MAX_BLOCK_SEATS = 1000
 
 local ctx = newContext(KEYS[1], eventId)
 if not loadEvent(ctx) then
@@ -79,6 +82,16 @@ elseif mode == 'items' then
       return reply(ctx, -16, cid)
     end
     lines[#lines + 1] = { categoryId = cid, qty = qty }
+  end
+  -- a block names at most 1,000 seats, picked or named (its general places are not seats)
+  local seated = 0
+  for _, line in ipairs(lines) do
+    if cat(ctx, line.categoryId).kind == 'seated' then
+      seated = seated + line.qty
+    end
+  end
+  if seated > MAX_BLOCK_SEATS then
+    return reply(ctx, -26, 'block_seats', MAX_BLOCK_SEATS)
   end
 else
   error('bad argument mode ' .. tostring(mode))

@@ -186,6 +186,29 @@ describe('blocks', () => {
       expect(await api.readLog(eventId)).to.deep.equal([]);
     });
 
+    it('items whose seated lines take more than 1,000 seats in all → 422 naming items; nothing is blocked', async () => {
+      const rows = Array.from({ length: 12 }, (_, i) => ({ row: `R${String.fromCharCode(65 + i)}`, seats: 100 }));
+      const eventId = await api.event([
+        { category_id: 'hall', rows: rows.slice(0, 8) },
+        { category_id: 'gallery', rows: rows.slice(8) },
+        { category_id: 'floor', capacity: 5_000 },
+      ]);
+      for (const items of [
+        [{ category_id: 'hall', qty: 800 }, { category_id: 'gallery', qty: 201 }],
+        [{ category_id: 'hall', qty: 800 }, { category_id: 'gallery', qty: 201 }, { category_id: 'floor', qty: 10 }],
+      ]) {
+        const refused = await block(eventId, { items });
+        expectProblem(refused, 422, 'invalid-request');
+        expect(refused.body.errors.map((e: any) => e.field)).to.deep.equal(['items']);
+        expect(refused.body.detail).to.include('1000');
+      }
+      expect((await api.getEvent(eventId)).body.blocked).to.equal(0);
+      // exactly 1,000 seated, with any number of general places beside them
+      const most = await blocked(eventId, { items: [{ category_id: 'hall', qty: 800 }, { category_id: 'gallery', qty: 200 }, { category_id: 'floor', qty: 4_000 }] });
+      expect(most.seats).to.have.length(1_000);
+      await invariants(eventId);
+    });
+
     it('an unknown event → 404; without the admin token → 401 (every block route)', async () => {
       expectProblem(await block(UNKNOWN_EVENT, { seats: ['A1'] }), 404, 'not-found');
       expectProblem(await block('nope', { items: [{ category_id: 'x', qty: 1 }] }), 404, 'not-found');
