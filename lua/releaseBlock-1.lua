@@ -26,6 +26,25 @@ local mode = ARGV[3]
 local spec = ARGV[4]
 local retentionMs = nonNegativeInt(ARGV[5], 'retention')
 local batch = nonNegativeInt(ARGV[6], 'reclaim batch')
+-- What is released, checked before the first write (the reclaim below writes): a seat or a
+-- category named twice, a qty below 1 or another mode is a bug of the caller.
+if mode == 'seats' or mode == 'items' then
+  local named = {}
+  for part in string.gmatch(spec, mode == 'seats' and '[^,]+' or '[^;]+') do
+    local name = part
+    if mode == 'items' then
+      local cid, qty = string.match(part, '^([^=]+)=(%d+)$')
+      positiveInt(qty, 'item qty')
+      name = cid
+    end
+    if named[name] then
+      error('bad argument ' .. mode .. ': ' .. name .. ' twice')
+    end
+    named[name] = true
+  end
+elseif mode ~= 'all' then
+  error('bad argument mode ' .. tostring(mode))
+end
 
 local ctx = newContext(KEYS[1], eventId)
 local key = ctx.keys.block(blockId)

@@ -149,6 +149,24 @@ describe('seat-moving scripts', function () {
       }
     });
 
+    it('releaseBlock: a category or seat named twice is refused before the reclaim it runs first writes', async () => {
+      const { event } = await bo.events.create({
+        name: 'House', categories: [{ categoryId: 'ga', capacity: 5 }, { categoryId: 'hall', rows: [{ row: 'A', seats: 3 }] }],
+      });
+      const eventId = event.eventId;
+      const { block } = await bo.blocks.create({
+        eventId, request: { kind: 'items', items: [{ categoryId: 'ga', qty: 3 }, { categoryId: 'hall', qty: 2 }] },
+      });
+      const { hold } = await bo.holds.create({ eventId, ttlS: 1, request: qty(1, { categoryId: 'ga' }) });
+      await untilServerTime(hold.expiresAt.getTime()); // a past-due hold the release would give back
+      const local = block.blockId.split('.')[1]!;
+      const release = (mode: string, spec: string) => () =>
+        scripts.run('releaseBlock', keys.eventKey(eventId), [eventId, local, mode, spec, 1000, 10, '0']);
+      await refusedWithoutWrites(eventId, release('items', 'ga=1;ga=1'));
+      await refusedWithoutWrites(eventId, release('seats', `${block.seats![0]},${block.seats![0]}`));
+      await refusedWithoutWrites(eventId, release('items', 'ga=0'));
+    });
+
     it('extend: a ttl of 0 is refused', async () => {
       const eventId = await generalEvent(5);
       const { hold } = await bo.holds.create({ eventId, ttlS: 60, request: qty(1) });
