@@ -18,6 +18,16 @@
 --@include webhook
 
 local eventId = nonEmpty(ARGV[1], 'event id')
+-- every argument checked before the first write
+if ARGV[3] == 'skip' then
+  nonEmpty(ARGV[4], 'skip to')
+elseif ARGV[3] == 'batch' then
+  nonEmpty(ARGV[4], 'batch id')
+  nonEmpty(ARGV[5], 'upto')
+  nonEmpty(ARGV[6], 'body')
+else
+  error('bad argument kind: ' .. tostring(ARGV[3]))
+end
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then
   return -4
@@ -30,12 +40,9 @@ if cursor ~= ARGV[2] or redis.call('HEXISTS', KEYS[3], eventId) == 1 then
   return 0
 end
 if ARGV[3] == 'skip' then
-  redis.call('HSET', KEYS[2], eventId, nonEmpty(ARGV[4], 'skip to'))
+  redis.call('HSET', KEYS[2], eventId, ARGV[4])
   return 1
 end
-if ARGV[3] ~= 'batch' then
-  error('bad argument kind: ' .. tostring(ARGV[3]))
-end
-writeBatch(KEYS[3], eventId, { id = nonEmpty(ARGV[4], 'batch id'), upto = nonEmpty(ARGV[5], 'upto'), attempts = 0 })
-redis.call('HSET', KEYS[3], eventId .. ':body', nonEmpty(ARGV[6], 'body'))
+writeBatch(KEYS[3], eventId, { id = ARGV[4], upto = ARGV[5], attempts = 0 })
+redis.call('HSET', KEYS[3], eventId .. ':body', ARGV[6])
 return 1

@@ -15,11 +15,22 @@
 --@include args
 --@include webhook
 
+-- every argument checked before the first write
+local status = ARGV[7]
+if status ~= '' and status ~= 'enabled' and status ~= 'disabled' then
+  error('bad argument status: ' .. tostring(status))
+end
+if ARGV[1] == '1' then
+  nonEmpty(ARGV[2], 'url')
+end
+if status == 'disabled' then
+  nonEmpty(ARGV[8], 'reason')
+end
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return {-4}
 end
 if ARGV[1] == '1' then
-  redis.call('HSET', KEYS[1], 'url', nonEmpty(ARGV[2], 'url'))
+  redis.call('HSET', KEYS[1], 'url', ARGV[2])
 end
 if ARGV[3] == '1' then
   redis.call('HSET', KEYS[1], 'types', ARGV[4])
@@ -27,11 +38,10 @@ end
 if ARGV[5] == '1' then
   redis.call('HSET', KEYS[1], 'description', ARGV[6])
 end
-local status = ARGV[7]
 local current = redis.call('HGET', KEYS[1], 'status')
 local resumed = 0
 if status == 'disabled' and current ~= 'disabled' then
-  redis.call('HSET', KEYS[1], 'status', 'disabled', 'disabled_reason', nonEmpty(ARGV[8], 'reason'))
+  redis.call('HSET', KEYS[1], 'status', 'disabled', 'disabled_reason', ARGV[8])
 elseif status == 'enabled' and current ~= 'enabled' then
   redis.call('HSET', KEYS[1], 'status', 'enabled')
   redis.call('HDEL', KEYS[1], 'disabled_reason')
@@ -48,7 +58,5 @@ elseif status == 'enabled' and current ~= 'enabled' then
     end
   end
   resumed = 1
-elseif status ~= '' and status ~= 'enabled' and status ~= 'disabled' then
-  error('bad argument status: ' .. status)
 end
 return {1, resumed, unpack(recordReply(KEYS[1]))}
