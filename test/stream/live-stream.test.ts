@@ -171,7 +171,7 @@ describe('live stream (GET /events/{event_id}/stream)', function () {
       // a house seat held for a second: it lapses back into the block
       await holds.create({ eventId, ttlS: 1, request: { kind: 'seats', seats: ['D3'] }, blockId: house.blockId });
       await categories.update(eventId, 'standing', { capacity: 20 });
-      await quotas.put(eventId, { quotaId: 'floor', capacity: 30, categories: ['stalls', 'standing'] });
+      await tightQuota(['stalls', 'standing']);
       opened.push(await stream(eventId));
       await categories.update(eventId, 'stalls', { sales: 'paused' });
       await categories.add(eventId, { categoryId: 'balcony', rows: [{ row: 'G', seats: 6 }] });
@@ -181,9 +181,34 @@ describe('live stream (GET /events/{event_id}/stream)', function () {
       await categories.update(eventId, 'stalls', { sales: 'open' });
       opened.push(await stream(eventId, '?seats=true'));
       await blocks.release(house.blockId, { kind: 'seats', seats: ['D4'] });
-      await quotas.put(eventId, { quotaId: 'floor', capacity: 28, categories: ['stalls', 'standing', 'boxes'] });
-      await categories.update(eventId, 'standing', { capacity: 16 });
+      await tightQuota(['stalls', 'standing', 'boxes']);
+      await cutStanding();
       await quotas.remove(eventId, 'floor');
+    };
+    // The buyers' picks are random: size the operator's changes to what they left, and try
+    // again when a buyer took seats in between (a refused change changes nothing).
+    const refusedAs = (code: string) => (error: unknown) => {
+      if ((error as { code?: string }).code !== code) throw error;
+      return null;
+    };
+    const tightQuota = async (included: string[]) => {
+      for (let margin = 4; ; margin += 4) {
+        const event = await events.get(eventId);
+        const used = event.categories
+          .filter((c) => included.includes(c.categoryId))
+          .reduce((sum, c) => sum + c.held + c.booked + c.blocked, 0);
+        const put = { quotaId: 'floor', capacity: used + margin, categories: included };
+        if (await quotas.put(eventId, put).catch(refusedAs('quota-in-use'))) return;
+      }
+    };
+    const cutStanding = async () => {
+      for (let tries = 0; tries < 20; tries++) {
+        const standing = (await events.get(eventId)).categories.find((c) => c.categoryId === 'standing')!;
+        const cut = Math.min(4, standing.available);
+        if (cut === 0) return;
+        const changes = { capacity: standing.total - cut };
+        if (await categories.update(eventId, 'standing', changes).catch(refusedAs('capacity-cut-refused'))) return;
+      }
     };
     const buyers = Array.from({ length: 3 }, () => shopper(app.api, eventId, 10));
     await Promise.all([operator(), ...buyers]);
