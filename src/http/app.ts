@@ -58,6 +58,8 @@ export function createApp(deps: AppDeps): Express {
  * `handler` for requests of these methods; the others pass by without it (the probes and the
  * scrape are GETs: a POST /holds need not walk their router first).
  */
-function onlyFor(methods: ReadonlySet<string>, handler: RequestHandler): RequestHandler {
-  return (req, res, next) => (methods.has(req.method) ? handler(req, res, next) : next());
+function onlyFor(methods: ReadonlySet<string>, handler: RequestHandler & { stack?: unknown }): RequestHandler {
+  const filtered: RequestHandler = (req, res, next) => (methods.has(req.method) ? handler(req, res, next) : next());
+  // The router's own routes stay visible to whoever walks the app's stack (the OpenAPI route check).
+  return Object.assign(filtered, { stack: handler.stack });
 }
