@@ -178,10 +178,12 @@ describe('OpenAPI document (GET /openapi.json)', function () {
     try {
       const { document: customDocument } = await fetchDocument(custom.service.url);
       const holdRequest = customDocument.components.schemas.CreateHoldRequest!;
-      expect(holdRequest.properties.qty.maximum).to.equal(7);
+      // qty: the instance's per-hold limit for a public hold, the block limit (100) for a hold from a block
+      expect(holdRequest.properties.qty.description).to.include('at most 7 (MAX_QTY_PER_HOLD');
+      expect(holdRequest.properties.items.items.properties.qty.maximum).to.equal(7);
       expect(holdRequest.properties.ttl.maximum).to.equal(600);
       expect(holdRequest.additionalProperties, 'unknown fields are refused').to.equal(false);
-      expect(document.components.schemas.CreateHoldRequest!.properties.qty.maximum).to.equal(10);
+      expect(document.components.schemas.CreateHoldRequest!.properties.items.items.properties.qty.maximum).to.equal(10);
       // With an admin token, POST /events needs it, and says so.
       const createEvent = customDocument.paths['/events']!.post as any;
       expect(createEvent.security).to.deep.equal([{ adminToken: [] }]);

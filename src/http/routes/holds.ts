@@ -5,7 +5,7 @@ import { idempotently } from '../attempt.js';
 import { clientIdOf } from '../client-id.js';
 import type { HttpSettings } from '../deps.js';
 import { clientIdHeaderOf, location } from '../openapi/parts.js';
-import { defineRoute, type Route } from '../route-table.js';
+import { defineRoute, requireAdmin, type Route } from '../route-table.js';
 import { admissionTokenHeader, paymentTokenHeader, tokenOf } from '../schemas/common.js';
 import { extendBody, holdBody, holdQuery, releaseBody } from '../schemas/holds.js';
 import { holdCreatedJson, holdCreatedSchema, holdJson, holdSchema } from '../views/holds.js';
@@ -15,6 +15,12 @@ type HoldQuery = z.output<ReturnType<typeof holdQuery>>;
 
 /** The seats a hold asks for; the body's fields win over the FastAPI-style query parameters. */
 function seatRequestOf(body: HoldBody, query: HoldQuery): SeatRequest {
+  if (body.block_id !== undefined && query.allot_partial !== undefined) {
+    throw new DomainError('invalid-request', {
+      detail: 'allot_partial is not for a hold from a block: it takes the seats the block holds',
+      errors: [{ field: 'allot_partial', message: 'not with block_id' }],
+    });
+  }
   if (body.qty !== undefined) {
     return {
       kind: 'qty',
@@ -45,8 +51,12 @@ export function holdRoutes(settings: HttpSettings): Route[] {
       description:
         'Exactly one of `qty`, `items` and `seats`. Body fields win over the FastAPI-style query parameters. ' +
         'With `partial` and fewer seats left than asked for, the hold takes all that are left ' +
-        '(`qty < requested_qty`). The `payment_token` is shown only here.',
+        '(`qty < requested_qty`). The `payment_token` is shown only here.\n\n' +
+        'With a `block_id` (house seats: needs the admin bearer when ADMIN_TOKEN is set), the hold takes `seats` of ' +
+        'the block or `qty` of its seats (with `category_id` when it holds several categories), at most 100; the ' +
+        'per-hold limits, the sales state, the waiting list, the admission queue and the per-client limits do not apply.',
       idempotent: true,
+      adminMay: true,
       query: holdQuery(settings),
       headers: { 'Admission-Token': admissionTokenHeader, ...clientIdHeaderOf(settings) },
       body: {
@@ -58,6 +68,7 @@ export function holdRoutes(settings: HttpSettings): Route[] {
           bestAvailable: { event_id: 'EVENT_ID', qty: 2, category_id: 'stalls', adjacent: true },
           items: { event_id: 'EVENT_ID', items: [{ category_id: 'stalls', qty: 2 }, { category_id: 'standing', qty: 1 }] },
           seats: { event_id: 'EVENT_ID', seats: ['A12', 'A13'] },
+          fromBlock: { event_id: 'EVENT_ID', block_id: 'BLOCK_ID', seats: ['A7'] },
         },
       },
       responses: {
@@ -74,12 +85,12 @@ export function holdRoutes(settings: HttpSettings): Route[] {
         'sales-paused',
         'quota-exceeded',
         'waitlist-first',
-        'sales-paused',
-        'quota-exceeded',
         'admission-in-use',
         'too-many-holds',
         'rate-limited',
+        ...(settings.adminToken !== undefined ? (['unauthorized'] as const) : []),
       ],
+      problemHeaders: settings.adminToken !== undefined ? { 401: { 'WWW-Authenticate': z.string() } } : {},
       // A hold request whose fields do not validate is a rejected hold too.
       onInvalid: (deps) => deps.metrics.holdsRejected.inc({ reason: 'invalid_request' }),
       async handle({ req, res, deps, body, query }) {
@@ -94,13 +105,17 @@ export function holdRoutes(settings: HttpSettings): Route[] {
           eventId: body.event_id,
           ttlS: body.ttl ?? (query.hold_ttl !== undefined ? query.hold_ttl * 60 : deps.settings.holdTtlDefaultS),
           request,
+          ...(body.block_id !== undefined ? { blockId: body.block_id } : {}),
         };
-        const admissionToken = req.get('Admission-Token');
+        // House seats from a block: an operator's act, none of the public rules (admission, per-client limits) apply.
+        const fromBlock = input.blockId !== undefined;
+        if (fromBlock && deps.settings.adminToken !== undefined) requireAdmin(req, deps.settings.adminToken);
+        const admissionToken = fromBlock ? undefined : req.get('Admission-Token');
         // The token is not part of what a retry must repeat: it proves the right to hold, not what is held.
         await idempotently(deps, req, res, 'holds', input, async (attempt) => {
           const { hold, paymentToken } = await deps.holds.create(
             { ...input, ...(admissionToken ? { admissionToken } : {}) },
-            attempt,
+            fromBlock ? { ...attempt, clientId: undefined } : attempt,
           );
           return {
             status: 201,

@@ -5,13 +5,33 @@ import { categoryIdField, idField, qtyField, quoted, seatIdField, someOf, tokenF
 
 const SEAT_SHAPES = ['qty', 'items', 'seats'] as const;
 const QTY_ONLY = ['category_id', 'partial', 'adjacent'] as const;
+/** not with a block_id: a hold from a block takes the block's seats as they are */
+const PUBLIC_ONLY = ['items', 'partial', 'adjacent'] as const;
+
+/** The most seats one hold from a block takes (the per-hold limits do not apply to it). */
+export const BLOCK_HOLD_MAX = 100;
 
 export const holdBody = (limits: Limits) =>
   z
     .strictObject({
       event_id: idField,
       ttl: ttlField(limits, 'seconds the hold lasts'),
-      qty: qtyField(limits).optional().meta({ description: 'that many seats of one category' }),
+      qty: z
+        .number()
+        .int()
+        .min(1)
+        .max(Math.max(limits.maxQtyPerHold, BLOCK_HOLD_MAX), {
+          error:
+            limits.maxQtyPerHold >= BLOCK_HOLD_MAX
+              ? `must be at most ${limits.maxQtyPerHold} (seats per hold)`
+              : `must be at most ${limits.maxQtyPerHold} (seats per hold; ${BLOCK_HOLD_MAX} from a block)`,
+        })
+        .optional()
+        .meta({
+          description:
+            `that many seats of one category: at most ${limits.maxQtyPerHold} (MAX_QTY_PER_HOLD, or the event's ` +
+            `lower max_per_hold); from a block at most ${BLOCK_HOLD_MAX}`,
+        }),
       category_id: categoryIdField.optional().meta({ description: 'with qty: required when the event has several categories' }),
       partial: z
         .boolean()
@@ -33,6 +53,11 @@ export const holdBody = (limits: Limits) =>
         .max(100)
         .optional()
         .meta({ description: 'these named seats, all or nothing; distinct' }),
+      block_id: idField.optional().meta({
+        description:
+          `a hold of house seats, taken from this block (admin): seats of the block, or qty (at most ${BLOCK_HOLD_MAX}); ` +
+          'not items, partial or adjacent',
+      }),
     })
     .superRefine(...someOf(SEAT_SHAPES, 'give one of qty, items or seats'))
     .superRefine((body, ctx) => {
@@ -40,10 +65,18 @@ export const holdBody = (limits: Limits) =>
       if (given.length > 1) {
         for (const field of given) ctx.addIssue({ code: 'custom', path: [field], message: 'give only one of qty, items or seats' });
       }
+      const fromBlock = body.block_id !== undefined;
       if (body.qty === undefined && given.length > 0) {
         for (const field of QTY_ONLY) {
           if (body[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'belongs to qty alone' });
         }
+      }
+      if (fromBlock) {
+        for (const field of PUBLIC_ONLY) {
+          if (body[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'not with block_id (give seats or qty)' });
+        }
+      } else if (body.qty !== undefined && body.qty > limits.maxQtyPerHold) {
+        ctx.addIssue({ code: 'custom', path: ['qty'], message: `must be at most ${limits.maxQtyPerHold} (seats per hold)` });
       }
       if (body.items) {
         const seen = new Set<string>();
@@ -64,14 +97,15 @@ export const holdBody = (limits: Limits) =>
           if (seen.has(seat)) ctx.addIssue({ code: 'custom', path: ['seats', index], message: `${quoted(seat)} is listed twice` });
           seen.add(seat);
         });
-        if (body.seats.length > limits.maxQtyPerHold) {
+        if (!fromBlock && body.seats.length > limits.maxQtyPerHold) {
           ctx.addIssue({ code: 'custom', path: ['seats'], message: `must be at most ${limits.maxQtyPerHold} (seats per hold)` });
         }
       }
     })
     .meta({
       id: 'CreateHoldRequest',
-      description: 'exactly one of qty, items and seats; category_id, partial and adjacent go with qty alone',
+      description:
+        'exactly one of qty, items and seats; category_id, partial and adjacent go with qty alone; with block_id, seats or qty',
     });
 
 /** The FastAPI-style query parameters: `hold_ttl` in minutes, `allot_partial`. */
