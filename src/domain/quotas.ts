@@ -31,7 +31,9 @@ export class Quotas {
       this.eventScripts.retentionMs,
       BULK_RECLAIM_BATCH,
     ]);
-    if (reply.code !== ScriptCode.Ok) throw refusalOf('putQuota', reply, { subject: 'quota', id: quota.quotaId, eventId });
+    if (reply.code !== ScriptCode.Ok) {
+      throw refusalOf('putQuota', reply, { subject: 'quota', id: quota.quotaId, eventId, categoryField: 'categories' });
+    }
     return this.read(eventId, quota.quotaId);
   }
 

@@ -311,6 +311,8 @@ describe('OpenAPI document (GET /openapi.json)', function () {
         ['PATCH', `/events/${event}/categories/general`],
         ['POST', `/events/${event}/blocks`],
         ['POST', `/blocks/${event}.${UNKNOWN_UUID}/release`],
+        ['PUT', `/events/${event}/quotas/q`],
+        ['DELETE', `/events/${event}/quotas/q`],
         ['POST', '/webhooks'],
         ['PATCH', `/webhooks/${UNKNOWN_UUID}`],
         ['DELETE', `/webhooks/${UNKNOWN_UUID}`],
@@ -418,6 +420,31 @@ describe('OpenAPI document (GET /openapi.json)', function () {
       expect((await api.post(`/blocks/${items.body.block_id}/release`, { block: { items: [{ category_id: 'standing', qty: 1 }] } })).status).to.equal(200);
       expect((await api.post(`/blocks/${event}.${UNKNOWN_UUID}/release`)).status).to.equal(404);
       expect((await api.post('/blocks/%E0%A4%A/release')).status).to.equal(400);
+    });
+
+    it('quotas: 200, 400, 404, 409, 422, and holds refused for want of room', async () => {
+      const created = await api.post('/events', {
+        name: 'Quotas',
+        categories: [{ category_id: 'early', capacity: 5 }, { category_id: 'regular', capacity: 5 }],
+        quotas: [{ quota_id: 'hall', capacity: 6, categories: ['early', 'regular'] }],
+      });
+      expect(created.status).to.equal(201);
+      const event = created.body.event_id as string;
+      const refused = await api.post('/holds', { event_id: event, items: [{ category_id: 'early', qty: 4 }, { category_id: 'regular', qty: 3 }] });
+      expect(refused.body.type).to.equal(problemTypeUri('quota-exceeded'));
+      expect((await api.post('/holds', { event_id: event, qty: 4, category_id: 'early' })).status).to.equal(201);
+      const qtyRefused = await api.post('/holds', { event_id: event, qty: 3, category_id: 'regular' });
+      expect(qtyRefused.body).to.include({ type: problemTypeUri('quota-exceeded'), available: 2 });
+      const path = `/events/${event}/quotas/early-cap`;
+      expect((await api.request('PUT', path, { capacity: 5, categories: ['early'] })).status).to.equal(200);
+      expect((await api.request('PUT', path, { quota: { capacity: 3, categories: ['early'] } })).body.type).to.equal(problemTypeUri('quota-in-use'));
+      expect((await api.request('PUT', path, { capacity: 5, categories: ['nope'] })).status).to.equal(422);
+      expect((await api.request('PUT', `/events/${event}/quotas/Bad`, { capacity: 5, categories: ['early'] })).status).to.equal(422);
+      expect((await api.request('PUT', `/events/${UNKNOWN_UUID}/quotas/q`, { capacity: 5, categories: ['early'] })).status).to.equal(404);
+      expect((await api.request('PUT', '/events/%E0%A4%A/quotas/q', { capacity: 5, categories: ['early'] })).status).to.equal(400);
+      expect((await api.request('DELETE', path)).status).to.equal(200);
+      expect((await api.request('DELETE', path)).status).to.equal(404);
+      expect((await api.request('DELETE', '/events/%E0%A4%A/quotas/q')).status).to.equal(400);
     });
 
     it('seats and log: 200, 400, 404, 422', async () => {
@@ -642,6 +669,8 @@ describe('OpenAPI document (GET /openapi.json)', function () {
           await aloneApi.get(`/events/${event}/blocks`),
           await aloneApi.get(`/blocks/${event}.${UNKNOWN_UUID}`),
           await aloneApi.post(`/blocks/${event}.${UNKNOWN_UUID}/release`),
+          await aloneApi.request('PUT', `/events/${event}/quotas/q`, { capacity: 2, categories: ['general'] }),
+          await aloneApi.request('DELETE', `/events/${event}/quotas/q`),
           await aloneApi.post('/holds', { event_id: event, qty: 1 }),
           await aloneApi.get(`/holds/${hold.hold_id}`),
           await aloneApi.delete(`/holds/${hold.hold_id}`, { payment_token: hold.payment_token }),

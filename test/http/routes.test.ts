@@ -16,6 +16,7 @@ const served: [path: string, allow: string][] = [
   [`/events/${ID}/blocks`, 'POST, GET'],
   [`/blocks/${CHILD}`, 'GET'],
   [`/blocks/${CHILD}/release`, 'POST'],
+  [`/events/${ID}/quotas/${ID}`, 'PUT, DELETE'],
   [`/events/${ID}/seats`, 'GET'],
   [`/events/${ID}/log`, 'GET'],
   [`/events/${ID}/stream`, 'GET'],

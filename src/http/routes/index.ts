@@ -9,6 +9,7 @@ import { eventRoutes } from './events.js';
 import { holdRoutes } from './holds.js';
 import { operationsRoutes } from './operations.js';
 import { queueRoutes } from './queue.js';
+import { quotaRoutes } from './quotas.js';
 import { streamRoutes } from './stream.js';
 import { waitlistRoutes } from './waitlist.js';
 import { webhookRoutes } from './webhooks.js';
@@ -18,6 +19,7 @@ export const routeTable = (settings: HttpSettings): Route[] => [
   ...eventRoutes(settings),
   ...categoryRoutes(),
   ...blockRoutes(),
+  ...quotaRoutes(),
   ...streamRoutes(),
   ...holdRoutes(settings),
   ...bookingRoutes(settings),
