@@ -40,6 +40,9 @@ export class Categories {
 
   async update(eventId: string, categoryId: string, changes: CategoryChanges): Promise<CategoryView> {
     if (!isEventId(eventId)) throw notFound('event', eventId);
+    // A cut decides on the available seats, past-due holds' among them however many wait
+    // (the script gives back one batch on its way): every one back first, as a read does.
+    if (changes.capacity !== undefined) await this.eventScripts.snapshot(eventId);
     const reply = await this.eventScripts.run('updateCategory', eventId, [
       eventId,
       categoryId,

@@ -23,6 +23,9 @@ export class Quotas {
   /** Creates or replaces a quota; refused (409 with `used`) below what its categories use. */
   async put(eventId: string, quota: QuotaInput): Promise<QuotaView> {
     if (!isEventId(eventId)) throw notFound('event', eventId);
+    // The PUT decides on the seats in use, and past-due holds use none however many wait (the
+    // script gives back one batch on its way): every one back first, as a read does.
+    await this.eventScripts.snapshot(eventId);
     const reply = await this.eventScripts.run('putQuota', eventId, [
       eventId,
       quota.quotaId,
