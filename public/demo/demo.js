@@ -1,23 +1,24 @@
 // Box Office storefront demo: one event's categories and seat map, live; holds (best
 // available or picked seats) with their countdown, extend, book, release; the waiting list
-// and its offer; the admission queue. And an operator's view of the same event. It only
-// calls the service's public API (see /docs), from the page's own origin. The counts and the
-// seat map follow the event's live stream (live.js); only the buyer's own waiting-list entry
-// and queue ticket are polled, while there is one.
+// and its offer; the admission queue. The first view lists the events (chooser.js); the
+// Operator tab runs the open one (operator.js). It only calls the service's public API (see
+// /docs), from the page's own origin. The counts and the seat map follow the event's live
+// stream (live.js); only the buyer's own waiting-list entry and queue ticket are polled,
+// while there is one.
 
+import { chooserView } from './chooser.js';
+import { $, api, problemName, session } from './common.js';
 import { followEvent } from './live.js';
+import { operatorView } from './operator.js';
+import { seatMapView, stateClass } from './seatmap.js';
 
 const POLL_MS = 1000;
 const OPERATOR_POLL_MS = 2000;
-const LOG_KEEP = 25;
-
-const $ = (id) => document.getElementById(id);
 
 const state = {
   eventId: null,
   event: null,
   rows: [],
-  adminToken: sessionStorage.getItem('boxoffice-admin-token') || '',
   picked: new Set(),
   /** {id, token, expiresAtMs, seats, items, extensionsLeft, status} */
   hold: null,
@@ -29,50 +30,29 @@ const state = {
   /** server clock minus this page's clock, ms */
   offsetMs: 0,
   tab: 'store',
-  log: { after: undefined, entries: [] },
   timers: [],
   /** the live stream of the open event (live.js) */
   live: null,
-  /** the event as the operator's view last read it (GET /events/{id}); the storefront's comes from the stream */
-  operatorEvent: null,
 };
 
 const serverNow = () => Date.now() + state.offsetMs;
 
-// ---- the API ---------------------------------------------------------------------------
+// Until a hold's created_at says better, the Date header tells the server's clock (to the second).
+session.onServerDate = (ms) => {
+  if (!state.hold) state.offsetMs = ms + 500 - Date.now();
+};
 
-async function api(method, path, { body, headers = {}, admin = false } = {}) {
-  const init = { method, headers: { Accept: 'application/json', ...headers } };
-  if (body !== undefined) {
-    init.headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  if (admin && state.adminToken) init.headers.Authorization = `Bearer ${state.adminToken}`;
-  const response = await fetch(path, init);
-  const date = response.headers.get('Date');
-  if (date && !state.hold) state.offsetMs = Date.parse(date) + 500 - Date.now();
-  let data = null;
-  const text = await response.text();
-  if (text) {
-    try {
-      data = JSON.parse(text);
-    } catch {
-      data = { detail: text };
-    }
-  }
-  return { status: response.status, ok: response.ok, data: data ?? {} };
-}
-
-const problemName = (data) => String(data.type || '').split('/').pop();
+const operator = operatorView({
+  eventId: () => state.eventId,
+  storeEvent: () => state.event,
+  shown: () => state.tab === 'operator',
+  serverNow,
+});
+const chooser = chooserView({ open: (eventId) => openEvent(eventId) });
+const seatMap = seatMapView($('seatmap'), (id) => toggleSeat(id));
 
 function say(text, kind = 'info') {
   const el = $('message');
-  el.textContent = text;
-  el.className = kind;
-}
-
-function sayOperator(text, kind = 'info') {
-  const el = $('operator-message');
   el.textContent = text;
   el.className = kind;
 }
@@ -94,8 +74,8 @@ async function openEvent(eventId) {
     return;
   }
   Object.assign(state, { eventId, event: data, picked: new Set(), hold: null, booking: null, entry: null, ticket: null, waitlistHint: null });
-  state.operatorEvent = null;
-  state.log = { after: undefined, entries: [] };
+  operator.reset();
+  chooser.show(data.name);
   $('event-id').value = eventId;
   const url = new URL(location.href);
   url.searchParams.set('event_id', eventId);
@@ -123,7 +103,7 @@ async function createSample() {
   };
   const { status, data } = await api('POST', '/events', { body, admin: true });
   if (status !== 201) {
-    say(status === 401 ? 'Creating an event needs the admin token (Operator tab).' : data.detail || `Error ${status}`, 'error');
+    say(status === 401 ? 'Creating an event needs the admin token: enter it above, or in the Operator tab.' : data.detail || `Error ${status}`, 'error');
     return;
   }
   await openEvent(data.event_id);
@@ -175,6 +155,11 @@ function fillCategorySelect() {
   );
 }
 
+/** What one hold could take now: `purchasable` (less than `available` when a quota has less room). */
+const purchasable = (c) => c.purchasable ?? c.available;
+/** A category is on sale while it and its event are open. */
+const onSale = (c) => state.event.sales !== 'paused' && c.sales !== 'paused';
+
 function renderEvent() {
   const event = state.event;
   if (!event) return;
@@ -184,11 +169,13 @@ function renderEvent() {
     ...categories().map((c) => {
       const tr = document.createElement('tr');
       tr.dataset.category = c.category_id;
-      if (c.available === 0) tr.classList.add('soldout');
+      const left = purchasable(c);
+      if (!onSale(c)) tr.classList.add('paused');
+      else if (left === 0) tr.classList.add('soldout');
       for (const [value, cls] of [
         [c.name, ''],
         [c.kind, ''],
-        [c.available, 'num available-count'],
+        [left, 'num available-count'],
         [c.held, 'num held-count'],
         [c.booked, 'num booked-count'],
         [c.total, 'num'],
@@ -199,8 +186,14 @@ function renderEvent() {
         td.className = cls;
         tr.append(td);
       }
+      const shown = tr.querySelector('.available-count');
+      Object.assign(shown.dataset, { available: c.available, purchasable: left });
+      if (left < c.available) {
+        shown.classList.add('limited');
+        shown.title = `${c.available} seats are free; a limit shared with other tickets allows ${left} more`;
+      }
       const action = document.createElement('td');
-      if ((c.available === 0 || c.waiting > 0 || state.waitlistHint === c.category_id) && !activeEntry()) {
+      if (onSale(c) && (left === 0 || c.waiting > 0 || state.waitlistHint === c.category_id) && !activeEntry()) {
         const join = document.createElement('button');
         join.type = 'button';
         join.className = 'join-waitlist';
@@ -212,73 +205,27 @@ function renderEvent() {
       return tr;
     }),
   );
-  renderOperator();
+  if (state.tab === 'operator') operator.render();
 }
 
-let mapShape = '';
-
 function renderSeatMap() {
-  const map = $('seatmap');
   $('no-seats').hidden = state.rows.length > 0;
-  const shape = state.rows.map((r) => `${r.category_id}:${r.row}:${r.seats}`).join('|');
-  if (shape !== mapShape) {
-    mapShape = shape;
-    const blocks = [];
-    let block = null;
-    for (const row of state.rows) {
-      if (!block || block.dataset.category !== row.category_id) {
-        block = document.createElement('div');
-        block.className = 'category-block';
-        block.dataset.category = row.category_id;
-        const title = document.createElement('h4');
-        const category = categories().find((c) => c.category_id === row.category_id);
-        title.textContent = category ? category.name : row.category_id;
-        block.append(title);
-        blocks.push(block);
-      }
-      const line = document.createElement('div');
-      line.className = 'row';
-      const label = document.createElement('span');
-      label.className = 'row-label';
-      label.textContent = row.row;
-      line.append(label);
-      for (let n = 1; n <= row.seats; n++) {
-        const seat = document.createElement('button');
-        seat.type = 'button';
-        seat.className = 'seat';
-        seat.dataset.seat = `${row.row}${n}`;
-        seat.title = `${row.row}${n}`;
-        seat.textContent = n;
-        seat.addEventListener('click', () => toggleSeat(seat.dataset.seat));
-        line.append(seat);
-      }
-      block.append(line);
-    }
-    map.replaceChildren(...blocks);
-  }
   const mine = new Set([
     ...(state.hold && state.hold.status === 'active' ? state.hold.seats || [] : []),
     ...(state.booking && state.booking.status === 'confirmed' ? state.booking.seats || [] : []),
   ]);
-  for (const row of state.rows) {
-    for (let n = 1; n <= row.seats; n++) {
-      const id = `${row.row}${n}`;
-      const char = row.status[n - 1];
-      const seat = map.querySelector(`[data-seat="${id}"]`);
-      if (!seat) continue;
-      let cls = { A: 'available', H: 'held', B: 'booked', X: 'blocked' }[char] || 'booked';
-      if (cls !== 'available') state.picked.delete(id);
-      if (mine.has(id) && cls !== 'available') cls = 'mine';
-      else if (state.picked.has(id)) cls = 'selected';
-      seat.className = `seat ${cls}`;
-      seat.setAttribute('aria-label', `${id} ${cls}`);
-    }
-  }
+  const nameOf = (cid) => categories().find((c) => c.category_id === cid)?.name ?? cid;
+  seatMap.render(state.rows, nameOf, (id, char) => {
+    const cls = stateClass(char);
+    if (cls !== 'available') state.picked.delete(id);
+    if (mine.has(id) && cls !== 'available') return 'mine';
+    return state.picked.has(id) ? 'selected' : cls;
+  });
   renderPicked();
 }
 
 function toggleSeat(id) {
-  const seat = $('seatmap').querySelector(`[data-seat="${id}"]`);
+  const seat = seatMap.seat(id);
   if (!seat) return;
   if (state.picked.has(id)) state.picked.delete(id);
   else if (seat.classList.contains('available')) state.picked.add(id);
@@ -348,6 +295,13 @@ async function requestHold(body, categoryId) {
     } else if (name === 'not-enough-seats') {
       say(data.detail || 'Not enough seats left.', 'error');
       offerWaitlist(categoryId);
+    } else if (name === 'quota-exceeded') {
+      const left = data.available;
+      say(left === undefined ? 'Not enough of these tickets are left.' : `Only ${left} of these can be held now: the allowance they share with other tickets is nearly used up.`, 'error');
+      offerWaitlist(categoryId);
+    } else if (name === 'sales-paused') {
+      const names = (data.paused || []).map((cid) => categories().find((c) => c.category_id === cid)?.name ?? cid);
+      say(`Not on sale right now: ${names.join(', ')}. Try again later.`, 'error');
     } else if (name === 'admission-required') {
       say('This on-sale has a queue: join it, and you can pick seats when you are let in.', 'error');
       offerQueue();
@@ -613,146 +567,6 @@ function renderTicket() {
   $('queue-status').textContent = text || ticket.status;
 }
 
-// ---- operator's view -------------------------------------------------------------------
-
-async function refreshOperator() {
-  if (state.tab !== 'operator') return;
-  void refreshWebhooks();
-  if (!state.eventId) return;
-  const id = encodeURIComponent(state.eventId);
-  const [event, queue] = await Promise.all([api('GET', `/events/${id}`), api('GET', `/events/${id}/queue`, { admin: true })]);
-  // Its own copy: the storefront's counts come from the stream, and a newer read mixed into
-  // them would count the entries after it twice.
-  if (event.status === 200) state.operatorEvent = event.data;
-  renderOperator();
-  if (queue.status === 200) {
-    const q = queue.data;
-    $('op-queue').textContent =
-      `admitted ${q.admitted} · waiting ${Math.max(0, q.joined - q.admitted)} · joined ${q.joined} · ` +
-      `${q.admit_per_minute}/min from ${new Date(q.opens_at).toLocaleTimeString()}, admissions last ${q.admission_ttl_s} s`;
-    $('op-queue').dataset.admitted = q.admitted;
-    $('op-queue').dataset.waiting = Math.max(0, q.joined - q.admitted);
-  } else if (queue.status === 404) {
-    $('op-queue').textContent = 'No queue: anyone may hold seats.';
-    delete $('op-queue').dataset.admitted;
-  } else if (queue.status === 401) {
-    sayOperator('The admin token is missing or wrong.', 'error');
-  }
-  await refreshLog();
-}
-
-// One log read at a time: two at once (the poll and a click) would both read after the same
-// entry and show every new entry twice.
-let logReading = Promise.resolve();
-function refreshLog() {
-  logReading = logReading.then(readLog, readLog);
-  return logReading;
-}
-
-async function readLog() {
-  const log = state.log;
-  const id = encodeURIComponent(state.eventId);
-  for (let page = 0; page < 10; page++) {
-    const query = new URLSearchParams({ limit: '1000' });
-    if (log.after) query.set('after', log.after);
-    const { status, data } = await api('GET', `/events/${id}/log?${query}`, { admin: true });
-    if (status === 401) return sayOperator('The admin token is missing or wrong.', 'error');
-    if (status !== 200 || log !== state.log) return;
-    sayOperator('');
-    log.entries.push(...data.entries);
-    log.entries = log.entries.slice(-LOG_KEEP);
-    if (data.next) log.after = data.next;
-    if (!data.more) break;
-  }
-  const body = $('op-log').tBodies[0];
-  body.replaceChildren(
-    ...[...log.entries].reverse().map((entry) => {
-      const tr = document.createElement('tr');
-      tr.dataset.type = entry.type;
-      const hold = entry.hold_id ? `…${entry.hold_id.slice(-8)}` : '';
-      for (const value of [new Date(entry.at).toLocaleTimeString(), entry.type, entry.category_id, entry.qty, (entry.seats || []).join(' '), hold]) {
-        const td = document.createElement('td');
-        td.textContent = value;
-        tr.append(td);
-      }
-      return tr;
-    }),
-  );
-}
-
-// Every webhook with its status: why it is disabled, or its last failure.
-async function refreshWebhooks() {
-  const { status, data } = await api('GET', '/webhooks', { admin: true });
-  if (status !== 200) return;
-  const time = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '–');
-  $('op-webhooks').tBodies[0].replaceChildren(
-    ...data.webhooks.map((webhook) => {
-      const tr = document.createElement('tr');
-      Object.assign(tr.dataset, { webhook: webhook.webhook_id, status: webhook.status });
-      const failure = webhook.last_failure;
-      const cells = [
-        webhook.url,
-        webhook.event_id === null ? 'every event' : webhook.event_id === state.eventId ? 'this event' : `…${webhook.event_id.slice(-8)}`,
-        webhook.types === null ? 'all' : webhook.types.join(' '),
-        webhook.status === 'disabled' ? `disabled: ${webhook.disabled_reason}` : 'enabled',
-        time(webhook.last_success_at),
-        failure ? `${time(failure.at)} ${failure.error}` : '–',
-      ];
-      for (const value of cells) {
-        const td = document.createElement('td');
-        td.textContent = value;
-        tr.append(td);
-      }
-      return tr;
-    }),
-  );
-}
-
-function renderOperator() {
-  const event = state.operatorEvent || state.event;
-  if (!event) return;
-  $('op-event-name').textContent = `${event.name}`;
-  const row = (cells, attrs = {}) => {
-    const tr = document.createElement('tr');
-    Object.assign(tr.dataset, attrs);
-    for (const [value, cls] of cells) {
-      const td = document.createElement('td');
-      td.textContent = value;
-      td.className = cls;
-      tr.append(td);
-    }
-    return tr;
-  };
-  $('op-categories').tBodies[0].replaceChildren(
-    ...event.categories.map((c) =>
-      row(
-        [[c.name, ''], [c.available, 'num'], [c.held, 'num'], [c.booked, 'num'], [c.total, 'num'], [c.waiting ?? 0, 'num waiting-count']],
-        { category: c.category_id },
-      ),
-    ),
-  );
-  const waiting = event.categories.reduce((sum, c) => sum + (c.waiting ?? 0), 0);
-  $('op-categories').tFoot.replaceChildren(
-    row([['all', ''], [event.available, 'num'], [event.held, 'num'], [event.booked, 'num'], [event.total, 'num'], [waiting, 'num']]),
-  );
-}
-
-async function putQueue(event) {
-  event.preventDefault();
-  if (!state.eventId) return;
-  const body = { opens_at: new Date(serverNow()).toISOString(), admit_per_minute: Number($('queue-rate').value) };
-  const { status, data } = await api('PUT', `/events/${encodeURIComponent(state.eventId)}/queue`, { body, admin: true });
-  sayOperator(status === 200 ? 'The event is behind a queue now.' : data.detail || `Error ${status}`, status === 200 ? 'ok' : 'error');
-  await refreshOperator();
-}
-
-async function removeQueue() {
-  if (!state.eventId) return;
-  const { status, data } = await api('DELETE', `/events/${encodeURIComponent(state.eventId)}/queue`, { admin: true });
-  sayOperator(status === 200 ? 'Queue removed.' : data.detail || `Error ${status}`, status === 200 ? 'ok' : 'error');
-  await refreshOperator();
-}
-
 // ---- page ------------------------------------------------------------------------------
 
 function showTab(tab) {
@@ -763,7 +577,7 @@ function showTab(tab) {
   }
   $('store').hidden = tab !== 'store' || !state.eventId;
   $('operator').hidden = tab !== 'operator';
-  if (tab === 'operator') void refreshOperator();
+  if (tab === 'operator') void operator.refresh();
 }
 
 function every(ms, fn) {
@@ -784,7 +598,7 @@ function every(ms, fn) {
 }
 
 function start() {
-  $('admin-token').value = state.adminToken;
+  $('admin-token').value = session.adminToken;
   $('open-form').addEventListener('submit', (event) => {
     event.preventDefault();
     void openEvent($('event-id').value);
@@ -804,21 +618,22 @@ function start() {
   $('leave-waitlist').addEventListener('click', () => void leaveWaitlist());
   $('token-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    state.adminToken = $('admin-token').value.trim();
-    sessionStorage.setItem('boxoffice-admin-token', state.adminToken);
-    sayOperator('Token set.', 'ok');
-    void refreshOperator();
+    session.setAdminToken($('admin-token').value);
+    operator.say('Token set.', 'ok');
+    void operator.refresh();
+    if (!state.eventId) void chooser.list();
   });
-  $('queue-form').addEventListener('submit', (event) => void putQueue(event));
-  $('queue-remove').addEventListener('click', () => void removeQueue());
 
   every(POLL_MS, pollMine);
-  every(OPERATOR_POLL_MS, refreshOperator);
+  every(OPERATOR_POLL_MS, operator.refresh);
   setInterval(tick, 200);
 
   const eventId = new URLSearchParams(location.search).get('event_id');
   if (eventId) void openEvent(eventId);
-  else showTab('store');
+  else {
+    chooser.show();
+    showTab('store');
+  }
 }
 
 start();

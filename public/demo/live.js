@@ -50,6 +50,7 @@ export function followEvent(eventId, { onChange, onStatus }) {
       source.addEventListener(type, (message) => {
         const entry = JSON.parse(message.data);
         if (RESYNC.has(entry.type) || !apply(entry)) return restart();
+        deriveQuotas(event);
         changed();
       });
     }
@@ -121,4 +122,24 @@ export function followEvent(eventId, { onChange, onStatus }) {
       source?.close();
     },
   };
+}
+
+/**
+ * A quota's `used` is held + booked + blocked over its categories (their total − available), and
+ * a category's `purchasable` its available seats, less when a quota of it has less room: both
+ * follow from the counts, so they stay right as entries move them.
+ */
+export function deriveQuotas(event) {
+  const quotas = event.quotas ?? [];
+  for (const quota of quotas) {
+    quota.used = quota.categories.reduce((sum, cid) => {
+      const c = event.categories.find((candidate) => candidate.category_id === cid);
+      return sum + (c ? c.total - c.available : 0);
+    }, 0);
+    quota.available = quota.capacity - quota.used;
+  }
+  for (const category of event.categories) {
+    const room = quotas.filter((q) => q.categories.includes(category.category_id)).map((q) => q.available);
+    category.purchasable = Math.max(0, Math.min(category.available, ...room));
+  }
 }

@@ -40,7 +40,7 @@ export function createApp(deps: AppDeps): Express {
   // Every API request answers within the contract's bound, however slow Redis is.
   app.use(requestDeadline());
   app.use(routerOf(routes, 'api', routeDeps));
-  app.use(routerOf(routes, 'docs', routeDeps), docsAssets(), demoPage());
+  app.use(routerOf(routes, 'docs', routeDeps), docsAssets(), demoPage({ adminTokenRequired: deps.settings.adminToken !== undefined }));
 
   app.use((req, res) => {
     const allow = paths.find(({ pattern }) => pattern.test(req.path))?.allow;

@@ -117,6 +117,23 @@ describe('storefront demo (GET /demo) in headless Chromium', function () {
 
   const seatClass = (page: Page, seat: string) => page.locator(`#seatmap [data-seat="${seat}"]`).getAttribute('class');
 
+  /** The Operator tab of a page, with the admin token entered. */
+  async function openOperator(page: Page) {
+    await page.locator('#tab-operator').click();
+    await page.locator('#admin-token').fill(ADMIN_TOKEN);
+    await page.locator('#token-form button').click();
+    await page.locator('#op-event-sales[data-sales]').waitFor();
+  }
+
+  /** A category of GET /events/{id} as the service shows it now. */
+  async function categoryNow(eventId: string, categoryId: string) {
+    const event = await app.api.get(`/events/${eventId}`);
+    return event.body.categories.find((c: { category_id: string }) => c.category_id === categoryId);
+  }
+
+  const seatsNow = async (eventId: string) =>
+    ((await app.api.get(`/events/${eventId}/seats`)).body.rows as { row: string; status: string }[]).map((r) => `${r.row}:${r.status}`);
+
   /** How many times the service served its icon (the browser asks for it, not the page: no page event shows it). */
   async function iconsServed(): Promise<number> {
     const metrics = (await app.api.get('/metrics')).body as string;
@@ -350,10 +367,11 @@ describe('storefront demo (GET /demo) in headless Chromium', function () {
     await page.locator('#token-form button').click();
 
     await page.locator('#op-log tbody tr').first().waitFor();
+    // name, sales, available, held, booked, blocked, total, waiting list
     const stalls = page.locator('#op-categories tr[data-category="stalls"] td');
-    expect(await stalls.allInnerTexts()).to.deep.equal(['Stalls', '14', '0', '2', '16', '0']);
+    expect((await stalls.allInnerTexts()).slice(0, 8)).to.deep.equal(['Stalls', 'open', '14', '0', '2', '0', '16', '0']);
     const standing = page.locator('#op-categories tr[data-category="standing"] td');
-    expect(await standing.allInnerTexts()).to.deep.equal(['Standing', '0', '2', '0', '2', '1']);
+    expect((await standing.allInnerTexts()).slice(0, 8)).to.deep.equal(['Standing', 'open', '0', '2', '0', '0', '2', '1']);
     await page.locator('#op-queue[data-waiting="3"][data-admitted="0"]').waitFor();
     const types = await page.locator('#op-log tbody tr').evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.type));
     // newest first: the standing hold, the booking, the seated hold
@@ -385,6 +403,262 @@ describe('storefront demo (GET /demo) in headless Chromium', function () {
     for (const webhook of [failing.body, stopped.body]) await app.api.delete(`/webhooks/${webhook.webhook_id}`, undefined, admin);
   });
 
+  it('the first view lists the events the service holds (GET /events, newest first, page by page) once given the admin token, and opens one with a click', async () => {
+    // more events than one page (20) of the list, the last two made known ones
+    for (let i = 0; i < 20; i++) {
+      expect((await app.api.post('/events', { name: `Demo filler ${i}`, total_seats: 5 }, admin)).status).to.equal(201);
+    }
+    const older = await seatedEvent('Demo list older');
+    const newer = await seatedEvent('Demo list newer');
+    const page = await newPage();
+    const response = await page.goto(`${app.service.url}/demo`);
+    expect(response?.status()).to.equal(200);
+    // the service has an admin token and none was entered: the page asks for it (no 401 met)
+    await page.locator('#chooser-token-form:not([hidden])').waitFor();
+    expect(await page.locator('#event-list-status').innerText()).to.match(/needs the admin token/);
+    expect(await page.locator('#event-list').isVisible()).to.equal(false);
+    await page.locator('#chooser-token').fill(ADMIN_TOKEN);
+    await page.locator('#chooser-token-form button').click();
+
+    const rows = page.locator('#event-list tbody tr');
+    await rows.first().waitFor();
+    const listed = () => rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.event));
+    const first = await app.api.get('/events', admin);
+    expect(first.body.more).to.equal(true);
+    expect(await listed()).to.deep.equal(first.body.events.map((e: { event_id: string }) => e.event_id));
+    expect((await listed()).slice(0, 2)).to.deep.equal([newer, older]);
+    const olderCells = await page.locator(`#event-list tr[data-event="${older}"] td`).allInnerTexts();
+    // name, created, sales, available, held, booked, blocked, total
+    expect([olderCells[0], ...olderCells.slice(2, 8)]).to.deep.equal(['Demo list older', 'open', '18', '0', '0', '0', '18']);
+
+    // the next page follows the first, every event once
+    await page.locator('#more-events').click();
+    await eventually(async () => expect(await rows.count()).to.be.above(20));
+    const second = await app.api.get(`/events?after=${encodeURIComponent(first.body.next)}`, admin);
+    const both = [...first.body.events, ...second.body.events].map((e: { event_id: string }) => e.event_id);
+    expect(await listed()).to.deep.equal(both);
+    expect(new Set(both).size).to.equal(both.length);
+
+    await page.locator(`#event-list tr[data-event="${older}"] .open-event`).click();
+    await page.locator('#seatmap [data-seat="A1"]').waitFor();
+    expect(await page.locator('#event-name').innerText()).to.equal('Demo list older');
+    expect(new URL(page.url()).searchParams.get('event_id')).to.equal(older);
+    expect(await page.locator('#event-list-panel').isVisible()).to.equal(false);
+    expect(await page.locator('#current-event-name').innerText()).to.equal('Demo list older');
+    // and back to the list
+    await page.locator('#change-event').click();
+    await page.locator(`#event-list tr[data-event="${newer}"]`).waitFor();
+  });
+
+  it("operator's tab pauses and reopens the event's sales and a category's; a buyer's page is refused meanwhile and sees it live", async () => {
+    const eventId = await seatedEvent('Demo pause');
+    const page = await newPage();
+    await openDemo(page, eventId);
+    await openOperator(page);
+    const buyer = await newPage();
+    await openDemo(buyer, eventId);
+    await buyer.locator('#refreshed', { hasText: 'live' }).waitFor();
+    const holdStanding = async () => {
+      await buyer.locator('#hold-category').selectOption('standing');
+      await buyer.locator('#hold-qty').fill('1');
+      await buyer.locator('#hold-best').click();
+    };
+
+    await page.locator('#op-toggle-sales', { hasText: 'Pause sales' }).click();
+    await page.locator('#op-event-sales[data-sales="paused"]').waitFor();
+    expect((await app.api.get(`/events/${eventId}`)).body.sales).to.equal('paused');
+    await page.locator('#op-toggle-sales', { hasText: 'Reopen sales' }).waitFor();
+    // the buyer's page shows both categories off sale (from the stream), and a hold is refused
+    await eventually(async () => expect(await buyer.locator('#categories tr.paused').count()).to.equal(2));
+    await holdStanding();
+    await buyer.locator('#message.error', { hasText: 'Not on sale' }).waitFor();
+    expect((await app.api.get(`/events/${eventId}`)).body.held).to.equal(0);
+
+    await page.locator('#op-toggle-sales').click();
+    await page.locator('#op-event-sales[data-sales="open"]').waitFor();
+    expect((await app.api.get(`/events/${eventId}`)).body.sales).to.equal('open');
+    await eventually(async () => expect(await buyer.locator('#categories tr.paused').count()).to.equal(0));
+
+    // one category: standing paused, stalls still on sale
+    const standingRow = page.locator('#op-categories tr[data-category="standing"]');
+    await standingRow.locator('.toggle-sales', { hasText: 'Pause' }).click();
+    await page.locator('#op-categories tr[data-category="standing"][data-sales="paused"]').waitFor();
+    expect((await categoryNow(eventId, 'standing')).sales).to.equal('paused');
+    expect((await categoryNow(eventId, 'stalls')).sales).to.equal('open');
+    await buyer.locator('#categories tr[data-category="standing"].paused').waitFor();
+    await holdStanding();
+    await buyer.locator('#message.error', { hasText: 'Not on sale right now: Standing' }).waitFor();
+    await buyer.locator('#seatmap [data-seat="B3"]').click();
+    await buyer.locator('#hold-picked').click();
+    await buyer.locator('#hold:not([hidden])').waitFor();
+
+    await standingRow.locator('.toggle-sales', { hasText: 'Reopen' }).click();
+    await page.locator('#op-categories tr[data-category="standing"][data-sales="open"]').waitFor();
+    expect((await categoryNow(eventId, 'standing')).sales).to.equal('open');
+    const log = await app.api.get(`/events/${eventId}/log`, admin);
+    const changes = log.body.entries.filter((e: { type: string }) => e.type === 'sales.changed');
+    expect(changes.map((e: { category_id: string | null; sales: string }) => `${e.category_id}:${e.sales}`)).to.deep.equal([
+      'null:paused',
+      'null:open',
+      'standing:paused',
+      'standing:open',
+    ]);
+  });
+
+  it("operator's tab blocks seats clicked on its seat map, releases one of them, then the whole block", async () => {
+    const eventId = await seatedEvent('Demo blocks');
+    const page = await newPage();
+    await openDemo(page, eventId);
+    await openOperator(page);
+    const opSeat = (seat: string) => page.locator(`#op-seatmap [data-seat="${seat}"]`);
+    for (const seat of ['A1', 'A2', 'B8']) {
+      await opSeat(seat).click();
+      expect(await opSeat(seat).getAttribute('class')).to.equal('seat selected');
+    }
+    await page.locator('#op-block-reason').fill('camera platform');
+    await page.locator('#op-block').click();
+    await page.locator('#operator-message.ok', { hasText: 'Blocked A1, A2, B8' }).waitFor();
+    expect(await seatsNow(eventId)).to.deep.equal(['A:XXAAAAAA', 'B:AAAAAAAX']);
+    expect((await categoryNow(eventId, 'stalls')).blocked).to.equal(3);
+    const blocks = (await app.api.get(`/events/${eventId}/blocks`, admin)).body.blocks;
+    expect(blocks).to.have.length(1);
+    expect(blocks[0]).to.include({ reason: 'camera platform', status: 'active' });
+    expect(blocks[0].seats).to.deep.equal(['A1', 'A2', 'B8']);
+    const blockRow = page.locator(`#op-blocks tr[data-block="${blocks[0].block_id}"]`);
+    await blockRow.waitFor();
+    expect(await blockRow.locator('td').nth(1).innerText()).to.equal('camera platform');
+    await opSeat('A1').and(page.locator('.blocked')).waitFor();
+    // the storefront's map (the same page) shows them out of sale
+    expect(await seatClass(page, 'B8')).to.equal('seat blocked');
+    await page.locator('#op-categories tr[data-category="stalls"] .blocked-count', { hasText: '3' }).waitFor();
+
+    // a blocked seat clicked, then released: back on sale
+    await opSeat('A2').click();
+    expect(await opSeat('A2').getAttribute('class')).to.equal('seat blocked picked');
+    expect(await page.locator('#op-block').isDisabled()).to.equal(true);
+    await page.locator('#op-release').click();
+    await page.locator('#operator-message.ok', { hasText: 'Released A2' }).waitFor();
+    expect(await seatsNow(eventId)).to.deep.equal(['A:XAAAAAAA', 'B:AAAAAAAX']);
+    expect((await app.api.get(`/blocks/${blocks[0].block_id}`, admin)).body.seats).to.deep.equal(['A1', 'B8']);
+
+    // the rest of the block
+    await blockRow.locator('.release-block').click();
+    await page.locator('#operator-message.ok', { hasText: 'released' }).waitFor();
+    expect(await seatsNow(eventId)).to.deep.equal(['A:AAAAAAAA', 'B:AAAAAAAA']);
+    expect((await app.api.get(`/blocks/${blocks[0].block_id}`, admin)).body.status).to.equal('released');
+    expect((await app.api.get(`/events/${eventId}/blocks`, admin)).body.blocks).to.deep.equal([]);
+    await blockRow.waitFor({ state: 'detached' });
+    expect((await categoryNow(eventId, 'stalls')).blocked).to.equal(0);
+  });
+
+  it("operator's tab sells house seats from a block: a hold from the block, then its booking; places of a standing block too", async () => {
+    const eventId = await seatedEvent('Demo house seats');
+    const block = await app.api.post(`/events/${eventId}/blocks`, { seats: ['A7', 'A8'], reason: 'house' }, admin);
+    expect(block.status, JSON.stringify(block.body)).to.equal(201);
+    const page = await newPage();
+    await openDemo(page, eventId);
+    await openOperator(page);
+    // places of the standing area, blocked with the page's form
+    await page.locator('#op-block-category').selectOption('standing');
+    await page.locator('#op-block-qty').fill('2');
+    await page.locator('#op-block-places button').click();
+    await page.locator('#operator-message.ok', { hasText: 'Blocked 2 of standing' }).waitFor();
+    expect(await categoryNow(eventId, 'standing')).to.include({ blocked: 2, available: 0 });
+
+    const seat = page.locator('#op-seatmap [data-seat="A7"]');
+    await seat.and(page.locator('.blocked')).waitFor();
+    await seat.click();
+    await page.locator('#op-sell').click();
+    const sold = page.locator('#operator-message.ok', { hasText: 'Sold A7 as house seats' });
+    await sold.waitFor();
+    const bookingId = await page.locator('#operator-message').getAttribute('data-booking');
+    const booking = await app.api.get(`/bookings/${bookingId}`);
+    expect(booking.body).to.include({ status: 'confirmed' });
+    expect(booking.body.seats).to.deep.equal(['A7']);
+    const hold = await app.api.get(`/holds/${booking.body.hold_id}`);
+    expect(hold.body).to.include({ status: 'booked', block_id: block.body.block_id });
+    expect(await categoryNow(eventId, 'stalls')).to.include({ booked: 1, blocked: 1, held: 0 });
+    expect((await app.api.get(`/blocks/${block.body.block_id}`, admin)).body.seats).to.deep.equal(['A8']);
+    await page.locator('#op-seatmap [data-seat="A7"].booked').waitFor();
+
+    // one place of the standing block
+    const standingBlock = (await app.api.get(`/events/${eventId}/blocks`, admin)).body.blocks.find(
+      (b: { items: { category_id: string }[] }) => b.items[0]!.category_id === 'standing',
+    );
+    await page.locator(`#op-blocks tr[data-block="${standingBlock.block_id}"] .sell-place`).click();
+    await page.locator('#operator-message.ok', { hasText: 'Sold 1 of standing' }).waitFor();
+    expect(await categoryNow(eventId, 'standing')).to.include({ booked: 1, blocked: 1, available: 0 });
+    expect((await app.api.get(`/blocks/${standingBlock.block_id}`, admin)).body.items).to.deep.equal([{ category_id: 'standing', qty: 1 }]);
+  });
+
+  it("operator's tab changes a standing capacity; a cut beyond the available seats is refused, with how many are", async () => {
+    const eventId = await seatedEvent('Demo capacity');
+    const page = await newPage();
+    await openDemo(page, eventId);
+    await openOperator(page);
+    const standing = page.locator('#op-categories tr[data-category="standing"]');
+    await standing.locator('.capacity-input').fill('6');
+    await standing.locator('.set-capacity').click();
+    await page.locator('#operator-message.ok', { hasText: 'Standing: capacity 6' }).waitFor();
+    expect(await categoryNow(eventId, 'standing')).to.include({ total: 6, available: 6 });
+    await standing.locator('.available-count', { hasText: '6' }).waitFor();
+    // the storefront follows it live
+    await page.locator('#tab-store').click();
+    await page.locator('#categories tr[data-category="standing"] .available-count', { hasText: '6' }).waitFor();
+    await page.locator('#tab-operator').click();
+
+    expect((await app.api.post('/holds', { event_id: eventId, category_id: 'standing', qty: 5 })).status).to.equal(201);
+    await standing.locator('.capacity-input').fill('2');
+    await standing.locator('.set-capacity').click();
+    await page.locator('#operator-message.error', { hasText: 'Only 1 seats are available' }).waitFor();
+    expect(await categoryNow(eventId, 'standing')).to.include({ total: 6, available: 1, held: 5 });
+    await standing.locator('.capacity-input').fill('5');
+    await standing.locator('.set-capacity').click();
+    await page.locator('#operator-message.ok', { hasText: 'Standing: capacity 5' }).waitFor();
+    expect(await categoryNow(eventId, 'standing')).to.include({ total: 5, available: 0, held: 5 });
+  });
+
+  it("quotas: the operator's tab shows each one's use; the storefront shows purchasable where a quota leaves less than available, live", async () => {
+    const created = await app.api.post(
+      '/events',
+      {
+        name: 'Demo quotas',
+        categories: [
+          { category_id: 'early', name: 'Early bird', capacity: 10 },
+          { category_id: 'regular', name: 'Regular', capacity: 10 },
+        ],
+        quotas: [{ quota_id: 'hall', capacity: 12, categories: ['early', 'regular'] }],
+      },
+      admin,
+    );
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    const eventId = created.body.event_id as string;
+    const page = await newPage();
+    const response = await page.goto(`${app.service.url}/demo?event_id=${eventId}`);
+    expect(response?.status()).to.equal(200);
+    const shown = (category: string) => page.locator(`#categories tr[data-category="${category}"] .available-count`);
+    await shown('early').and(page.locator('[data-purchasable="10"]')).waitFor();
+    expect(await shown('early').getAttribute('class')).not.to.contain('limited');
+
+    // another buyer takes 5 regular: the hall has room for 7 more, so early shows 7 of its 10
+    expect((await app.api.post('/holds', { event_id: eventId, category_id: 'regular', qty: 5 })).status).to.equal(201);
+    await shown('early').and(page.locator('[data-purchasable="7"]')).waitFor();
+    expect(await shown('early').innerText()).to.match(/^7/);
+    expect(await shown('early').getAttribute('data-available')).to.equal('10');
+    expect(await shown('early').getAttribute('class')).to.contain('limited');
+    expect(await shown('regular').innerText()).to.equal('5');
+    const early = await categoryNow(eventId, 'early');
+    expect(early).to.include({ available: 10, purchasable: 7 });
+
+    await openOperator(page);
+    const hall = page.locator('#op-quotas tr[data-quota="hall"] td');
+    await eventually(async () => expect((await hall.allInnerTexts()).slice(0, 5)).to.deep.equal(['hall', 'early, regular', '5', '12', '7']));
+    expect((await app.api.post('/holds', { event_id: eventId, category_id: 'early', qty: 3 })).status).to.equal(201);
+    await eventually(async () => expect((await hall.allInnerTexts()).slice(0, 5)).to.deep.equal(['hall', 'early, regular', '8', '12', '4']));
+    const quota = (await app.api.get(`/events/${eventId}`)).body.quotas[0];
+    expect(quota).to.include({ quota_id: 'hall', used: 8, available: 4 });
+  });
+
   it('screenshots of a busy on-sale for docs/ (only with DEMO_SCREENSHOTS)', async function () {
     const dir = process.env.DEMO_SCREENSHOTS;
     if (!dir) return this.skip();
@@ -399,10 +673,16 @@ describe('storefront demo (GET /demo) in headless Chromium', function () {
           { category_id: 'balcony', name: 'Balcony', rows: [{ row: 'G', seats: 10 }, { row: 'H', seats: 10 }] },
           { category_id: 'standing', name: 'Standing', capacity: 20 },
         ],
+        // the stalls sell at most 60 of their 84 seats
+        quotas: [{ quota_id: 'stalls-cap', capacity: 60, categories: ['stalls'] }],
       },
       admin,
     );
     const eventId = created.body.event_id as string;
+    // house seats and a camera position, kept out of sale
+    for (const [seats, reason] of [[['A1', 'A2'], 'house seats'], [['F13', 'F14'], 'camera']] as const) {
+      expect((await app.api.post(`/events/${eventId}/blocks`, { seats, reason }, admin)).status).to.equal(201);
+    }
     // others' holds and bookings
     for (const [qty, category, book] of [[4, 'stalls', true], [3, 'stalls', false], [2, 'stalls', true], [4, 'stalls', true],
       [6, 'balcony', true], [4, 'balcony', false], [6, 'standing', true], [6, 'standing', true], [6, 'standing', false], [2, 'standing', true]] as const) {
@@ -411,6 +691,8 @@ describe('storefront demo (GET /demo) in headless Chromium', function () {
     }
     await app.api.post(`/events/${eventId}/waitlist`, { category_id: 'standing', qty: 2 });
     await app.api.post(`/events/${eventId}/waitlist`, { category_id: 'standing', qty: 1 });
+    // the balcony is not on sale yet
+    expect((await app.api.request('PATCH', `/events/${eventId}/categories/balcony`, { sales: 'paused' }, admin)).status).to.equal(200);
 
     const page = await newPage();
     await page.setViewportSize({ width: 1280, height: 860 });

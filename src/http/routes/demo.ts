@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router, type RequestHandler } from 'express';
@@ -11,13 +12,25 @@ import { defineRoute, type Route } from '../route-table.js';
 // operation, and the page only calls the documented API. GET /favicon.ico is the service's
 // icon (public/demo/favicon.svg): browsers ask every site's root for it, and a 404 there is
 // an error in the console of a first visit.
+//
+// The page is told whether operator requests need the admin token (a meta tag the page
+// reads), so that a first visit asks for the token before it lists the events instead of
+// meeting a 401: no failed request, no error in the console.
 
 export const DEMO_DIR = fileURLToPath(new URL('../../../public/demo/', import.meta.url));
 
-const page: RequestHandler = (req, res, next) => {
-  if ((req.method !== 'GET' && req.method !== 'HEAD') || req.path !== '/') return next();
-  res.sendFile(join(DEMO_DIR, 'index.html'), { headers: { 'Cache-Control': 'no-cache' } });
-};
+/** The meta tag in index.html that says whether operator requests need the admin token. */
+const ADMIN_META = '<meta name="box-office-admin-token" content="unknown">';
+
+const pageOf =
+  (adminTokenRequired: boolean): RequestHandler =>
+  async (req, res, next) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || req.path !== '/') return next();
+    // read at every request, so an edited page shows at the next reload
+    const html = await readFile(join(DEMO_DIR, 'index.html'), 'utf8');
+    const meta = `<meta name="box-office-admin-token" content="${adminTokenRequired ? 'required' : 'none'}">`;
+    res.set('Cache-Control', 'no-cache').type('html').send(html.replace(ADMIN_META, meta));
+  };
 
 let iconBytes: Buffer | undefined;
 
@@ -42,8 +55,8 @@ export function iconRoutes(): Route[] {
 }
 
 /** /demo (and /demo/) is the page; /demo/<file> its scripts and styles. */
-export function demoPage(): Router {
+export function demoPage({ adminTokenRequired }: { adminTokenRequired: boolean }): Router {
   const router = Router();
-  router.use('/demo', page, express.static(DEMO_DIR, { index: false, redirect: false, maxAge: 0 }));
+  router.use('/demo', pageOf(adminTokenRequired), express.static(DEMO_DIR, { index: false, redirect: false, maxAge: 0 }));
   return router;
 }
