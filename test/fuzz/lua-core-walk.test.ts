@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { ScriptCode, type Reply } from '../../src/redis/scripts.js';
-import { assertEventStorage, LuaEvent, RETENTION_MS, rowName } from '../helpers/lua-core.js';
+import { assertEventStorage, LuaEvent, RETENTION_MS, rowName, storeAsVersion2 } from '../helpers/lua-core.js';
 import type { ReplayQuota } from '../helpers/invariants-log.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 
@@ -34,6 +34,7 @@ interface Cat {
 const EVENTS = Number(process.env.LUA_WALK_EVENTS ?? 16);
 const STEPS = Number(process.env.LUA_WALK_STEPS ?? 60);
 const FIRST_SEED = Number(process.env.LUA_WALK_SEED ?? 1);
+let version2Walks = 0;
 
 describe('randomised walk over the Lua seat scripts', function () {
   this.timeout(1_800_000);
@@ -55,6 +56,7 @@ describe('randomised walk over the Lua seat scripts', function () {
       steps += await walk(redis, seed, STEPS);
     }
     expect(steps).to.equal(EVENTS * STEPS);
+    if (EVENTS >= 10 && STEPS >= 30) expect(version2Walks, 'some walks went on over an event stored as version 2').to.be.greaterThan(0);
   });
 });
 
@@ -82,16 +84,18 @@ async function walk(redis: Redis, seed: number, stepCount: number): Promise<numb
     return { id: c.id, name: c.id, sales, rows: c.rows.length, seats: c.rows.reduce((s, r) => s + r.seats, 0) };
   };
 
-  // the event
+  // the event (as version 2 could have made it when the walk starts as version 2)
+  const asVersion2At = chance(0.3) ? int(3, 25) : -1;
+  const v2 = asVersion2At >= 0;
   const cats: Cat[] = Array.from({ length: int(1, 3) }, (_, i) => newCat(`c${i}`));
   const specs = [];
-  for (const c of cats) specs.push(await spec(c, int(2, 12), chance(0.15) ? 'paused' : 'open'));
+  for (const c of cats) specs.push(await spec(c, int(2, 12), !v2 && chance(0.15) ? 'paused' : 'open'));
   const quotasAtCreation: ReplayQuota[] = [];
-  if (cats.length > 1 && chance(0.6)) {
+  if (!v2 && cats.length > 1 && chance(0.6)) {
     quotasAtCreation.push({ quota_id: 'q0', capacity: int(2, 15), categories: cats.filter(() => chance(0.7)).map((c) => c.id) });
     if (quotasAtCreation[0]!.categories.length === 0) quotasAtCreation.pop();
   }
-  const created = await ev.scripts.raw('createEvent', ev.eventKey, [eventId, 'Walk', '', chance(0.1) ? 'paused' : 'open', JSON.stringify(specs),
+  const created = await ev.scripts.raw('createEvent', ev.eventKey, [eventId, 'Walk', '', !v2 && chance(0.1) ? 'paused' : 'open', JSON.stringify(specs),
     JSON.stringify(quotasAtCreation.map((q) => ({ id: q.quota_id, capacity: q.capacity, categories: q.categories })))]);
   expect(created[0]).to.equal(1);
 
@@ -220,10 +224,11 @@ async function walk(redis: Redis, seed: number, stepCount: number): Promise<numb
     if (reply.code === ScriptCode.Ok) holds.push({ local, digest, fromBlock: true });
   };
 
-  const ops: [number, () => Promise<void>][] = [
-    [14, publicHold],
-    [3, blockHold],
-    [6, async () => {
+  // [weight, needs version 3 (blocks, quotas, pauses, operator changes), the step]
+  const ops: [number, boolean, () => Promise<void>][] = [
+    [14, false, publicHold],
+    [3, true, blockHold],
+    [6, false, async () => {
       const h = pick(holds);
       if (!h) return;
       const reply = await ev.run('book', [eventId, h.local, chance(0.95) ? h.digest : 'wrong', randomUUID(), RETENTION_MS]);
@@ -231,21 +236,21 @@ async function walk(redis: Redis, seed: number, stepCount: number): Promise<numb
       await checkOffers(reply, 'book');
       if (reply.code === ScriptCode.Ok) bookings.push({ local: String(reply.rest[0]).split('.')[1]!, digest: h.digest });
     }],
-    [4, async () => {
+    [4, false, async () => {
       const h = pick(holds);
       if (!h) return;
       const reply = await ev.run('release', [eventId, h.local, h.digest, RETENTION_MS]);
       trace.push(`release ${h.local.slice(0, 4)} → ${reply.code}`);
       await checkOffers(reply, 'release');
     }],
-    [3, async () => {
+    [3, false, async () => {
       const h = pick(holds);
       if (!h) return;
       const reply = await ev.run('extendHold', [eventId, h.local, h.digest, ttl(), 2, 500, RETENTION_MS]);
       trace.push(`extend ${h.local.slice(0, 4)} → ${reply.code}`);
       await checkOffers(reply, 'extend');
     }],
-    [3, async () => {
+    [3, false, async () => {
       const b = pick(bookings);
       if (!b) return;
       const admin = chance(0.5);
@@ -253,26 +258,26 @@ async function walk(redis: Redis, seed: number, stepCount: number): Promise<numb
       trace.push(`cancel ${b.local.slice(0, 4)} → ${reply.code}`);
       await checkOffers(reply, 'cancel');
     }],
-    [3, async () => {
+    [3, false, async () => {
       const h = pick(holds);
       if (!h) return;
       const reply = await ev.run('expireHold', [eventId, h.local, RETENTION_MS]);
       trace.push(`expire job ${h.local.slice(0, 4)} → ${reply.code}`);
       await checkOffers(reply, 'expire');
     }],
-    [2, async () => {
+    [2, false, async () => {
       const reply = await ev.run('sweepExpired', [eventId, batch(), RETENTION_MS]);
       trace.push(`sweep → ${reply.code}`);
       await checkOffers(reply, 'sweep');
     }],
-    [2, async () => {
+    [2, false, async () => {
       const reply = chance(0.5)
         ? await ev.run('snapshot', [eventId, batch(), RETENTION_MS, ''])
         : await ev.run('seatMap', [eventId, batch(), RETENTION_MS, '', '']);
       trace.push(`read → ${reply.code}`);
       await checkOffers(reply, 'read');
     }],
-    [6, async () => {
+    [6, false, async () => {
       const c = pick(cats)!;
       const local = randomUUID();
       const digest = `e-${local}`;
@@ -287,27 +292,27 @@ async function walk(redis: Redis, seed: number, stepCount: number): Promise<numb
       }
       await checkOffers(reply, 'join');
     }],
-    [3, async () => {
+    [3, false, async () => {
       const en = pick(entries);
       if (!en) return;
       const reply = await ev.run('leaveWaitlist', [eventId, en.local, en.digest, RETENTION_MS]);
       trace.push(`leave ${en.local.slice(0, 4)} → ${reply.code}`);
       await checkOffers(reply, 'leave');
     }],
-    [2, async () => {
+    [2, false, async () => {
       const en = pick(entries);
       if (!en) return;
       const reply = await ev.run('readEntry', [en.local, eventId, batch(), RETENTION_MS]);
       trace.push(`read entry ${en.local.slice(0, 4)} → ${reply.code}`);
       await checkOffers(reply, 'read entry');
     }],
-    [2, async () => {
+    [2, true, async () => {
       const sales = pick(['open', 'paused', ''])!;
       const reply = await ev.run('updateEvent', [eventId, chance(0.2) ? 'Renamed' : '', pick(['', '', 'none', '3'])!, sales, RETENTION_MS, batch()]);
       trace.push(`event sales ${sales} → ${reply.code}`);
       await checkOffers(reply, 'event update');
     }],
-    [4, async () => {
+    [4, true, async () => {
       const c = pick(cats)!;
       const sales = pick(['open', 'paused', '', ''])!;
       const e = await event();
@@ -317,7 +322,7 @@ async function walk(redis: Redis, seed: number, stepCount: number): Promise<numb
       trace.push(`category ${c.id} sales ${sales} capacity ${capacity} → ${reply.code}`);
       await checkOffers(reply, 'category update');
     }],
-    [1, async () => {
+    [1, true, async () => {
       if (cats.length >= 6) return;
       const c = newCat(`c${cats.length}`);
       const s = await spec(c, int(2, 10), chance(0.2) ? 'paused' : 'open');
@@ -326,7 +331,7 @@ async function walk(redis: Redis, seed: number, stepCount: number): Promise<numb
       expect(reply.code).to.equal(ScriptCode.Ok);
       cats.push(c);
     }],
-    [3, async () => {
+    [3, true, async () => {
       const qid = pick(['q0', 'q1', 'q2'])!;
       const members = cats.filter(() => chance(0.5)).map((c) => c.id);
       if (members.length === 0) members.push(pick(cats)!.id);
@@ -335,7 +340,7 @@ async function walk(redis: Redis, seed: number, stepCount: number): Promise<numb
       if (reply.code === ScriptCode.Ok && !quotaIds.includes(qid)) quotaIds.push(qid);
       await checkOffers(reply, 'quota put');
     }],
-    [1, async () => {
+    [1, true, async () => {
       const qid = pick(quotaIds);
       if (!qid) return;
       const reply = await ev.run('deleteQuota', [eventId, qid, RETENTION_MS]);
@@ -343,7 +348,7 @@ async function walk(redis: Redis, seed: number, stepCount: number): Promise<numb
       quotaIds.splice(quotaIds.indexOf(qid), 1);
       await checkOffers(reply, 'quota delete');
     }],
-    [3, async () => {
+    [3, true, async () => {
       const local = randomUUID();
       let mode = 'items';
       let specText: string;
@@ -358,7 +363,7 @@ async function walk(redis: Redis, seed: number, stepCount: number): Promise<numb
       if (reply.code === ScriptCode.Ok) blocks.push(local);
       await checkOffers(reply, 'block');
     }],
-    [2, async () => {
+    [2, true, async () => {
       const block = pick(blocks);
       if (!block) return;
       const record = await redis.hgetall(ev.keys.blockKey(eventId, block));
@@ -379,7 +384,7 @@ async function walk(redis: Redis, seed: number, stepCount: number): Promise<numb
       trace.push(`release block ${block.slice(0, 4)} ${mode} ${specText} → ${reply.code}`);
       await checkOffers(reply, 'block release');
     }],
-    [1, async () => {
+    [1, false, async () => {
       // Redis's clock steps back by d: every time stored is d later than the clock now reads
       const d = pick([5, 50, 400])!;
       for (const h of holds) {
@@ -391,17 +396,28 @@ async function walk(redis: Redis, seed: number, stepCount: number): Promise<numb
       }
       trace.push(`clock back ${d} ms`);
     }],
-    [1, async () => {
+    [1, false, async () => {
       await new Promise((resolve) => setTimeout(resolve, pick([3, 20, 60])));
       trace.push('time passes');
     }],
   ];
-  const weightSum = ops.reduce((s, [w]) => s + w, 0);
+  // Some walks start as version 2 stored events: version-2 steps only, then the storage is
+  // rewritten as version 2 left it, and every step goes on over the upgraded event.
+  const v2Steps = (ops: typeof allOps) => ops.filter(([, v3only]) => !v3only);
+  const allOps = ops;
 
   let lastSnapshot: Reply | undefined;
   for (let step = 0; step < stepCount; step++) {
-    let r = rand() * weightSum;
-    const op = ops.find(([w]) => (r -= w) < 0)![1];
+    const choices = step < asVersion2At ? v2Steps(allOps) : allOps;
+    let r = rand() * choices.reduce((sum, [w]) => sum + w, 0);
+    const op = step === asVersion2At
+      ? async () => {
+          await storeAsVersion2(ev);
+          version2Walks++;
+          lastSnapshot = undefined;
+          trace.push('stored as version 2 stored it');
+        }
+      : choices.find(([w]) => (r -= w) < 0)![2];
     try {
       if (lastSnapshot && chance(0.3)) {
         // a reader that saw a version may be told "unchanged" only when nothing changed

@@ -188,6 +188,35 @@ export async function assertLogFromStorage(ev: LuaEvent, quotasAtCreation?: Repl
   });
 }
 
+/**
+ * Rewrites an event of version-2 features (categories, seats, holds, bookings, waiting lists;
+ * no blocks, quotas, pauses or capacity changes) as version 2 stored it: no per-category
+ * blocked, sales or quotas, no version, no row groups (a seated category lists its rows, each
+ * row its place in the event, no position), no `active:links` (an offer names its entry only
+ * in its record). What this version then reads is what an in-place upgrade meets.
+ */
+export async function storeAsVersion2(ev: LuaEvent): Promise<void> {
+  const k = ev.k;
+  const [event, rows] = await Promise.all([ev.redis.hgetall(k.event), ev.redis.hgetall(k.rows)]);
+  const cats = event.cats!.split(',');
+  const gone = ['version', 'blocked', 'sales', 'quotas'];
+  const rowLists: Record<string, string> = {};
+  const rowInfos: Record<string, string> = {};
+  let order = 0;
+  for (const cid of cats) {
+    gone.push(`c:${cid}:blocked`, `c:${cid}:sales`, `c:${cid}:quotas`, `c:${cid}:groups`);
+    if (event[`c:${cid}:kind`] !== 'seated') continue;
+    const mine = Object.entries(rows)
+      .filter(([, info]) => info.split(',')[0] === cid)
+      .sort(([, a], [, b]) => Number(a.split(',')[3]) - Number(b.split(',')[3]));
+    rowLists[`c:${cid}:rows`] = mine.map(([row]) => row).join(',');
+    for (const [row, info] of mine) rowInfos[row] = `${cid},${info.split(',')[1]},${order++}`;
+  }
+  const multi = ev.redis.multi().hdel(k.event, ...gone).del(k.rowGroups, k.activeLinks);
+  if (Object.keys(rowLists).length > 0) multi.hset(k.event, rowLists).hset(k.rows, rowInfos);
+  await multi.exec();
+}
+
 /** Every check of one event's storage. */
 export async function assertEventStorage(ev: LuaEvent, quotasAtCreation?: ReplayQuota[]): Promise<void> {
   await assertStored(ev.redis, ev.prefix, ev.eventId);
