@@ -203,3 +203,20 @@ export function httpOperator(api: Api): Operator {
     },
   };
 }
+
+/**
+ * The operator tests use: over HTTP where the route exists, else straight to the instance's
+ * domain objects (blocks, quotas and holds from a block, until their routes land). Requests go
+ * through `api` (which also records holds from a block); domain calls to `domain`.
+ */
+export function liveSaleOperator(domain: DomainOperations, api: Api): Operator {
+  const http = httpOperator(api);
+  const direct = domainOperator(domain, api);
+  return {
+    ...direct,
+    createEvent: http.createEvent,
+    patchEvent: http.patchEvent,
+    addCategory: http.addCategory,
+    patchCategory: http.patchCategory,
+  };
+}
