@@ -47,17 +47,18 @@ const answer = (status: number, body: unknown): ApiResponse => ({
  * the outcome unknown: the work runs again, told it is a retry (creates pass the ids they chose
  * first, so a retry finds what the first attempt did), as a client retries a 503.
  */
-async function rendered(status: number, work: (retry: boolean) => Promise<unknown>): Promise<ApiResponse> {
+async function rendered(status: number, work: (retry: boolean) => Promise<unknown>, retriable = true): Promise<ApiResponse> {
   for (let attempt = 1; ; attempt++) {
     try {
       return answer(status, await work(attempt > 1));
     } catch (error) {
-      if (isRedisUnavailable(error) && attempt < 20) {
+      if (isRedisUnavailable(error) && retriable && attempt < 20) {
         await sleep(100 + Math.min(400, attempt * 50));
         continue;
       }
-      if (!(error instanceof DomainError)) throw error;
-      return { ...answer(error.status, problemBody(error)), contentType: 'application/problem+json' };
+      const problem = isRedisUnavailable(error) ? new DomainError('redis-unavailable', { detail: 'Redis did not answer in time' }) : error;
+      if (!(problem instanceof DomainError)) throw error;
+      return { ...answer(problem.status, problemBody(problem)), contentType: 'application/problem+json' };
     }
   }
 }
@@ -146,17 +147,15 @@ export function domainOperator(domain: DomainOperations, api: Api): Operator {
     getBlock: (blockId) => rendered(200, async () => blockJson(await domain.blocks.get(blockId))),
     blocks: (eventId) => rendered(200, async () => ({ event_id: eventId, blocks: (await domain.blocks.active(eventId)).map(blockJson) })),
     // A release of named seats or places is not idempotent: one whose outcome is unknown is
-    // not sent again (the test fails instead); a release of all is.
-    releaseBlock: (blockId, body: any = {}) =>
-      rendered(200, async (retry) => {
-        const release = body.seats
-          ? { kind: 'seats' as const, seats: body.seats as string[] }
-          : body.items
-            ? { kind: 'items' as const, items: itemsOf(body.items) }
-            : { kind: 'all' as const };
-        if (retry && release.kind !== 'all') throw new Error(`release of block ${blockId}: Redis did not answer, the outcome is unknown`);
-        return blockJson(await domain.blocks.release(blockId, release));
-      }),
+    // not sent again, it answers 503 (a release of all is sent again)
+    releaseBlock: (blockId, body: any = {}) => {
+      const release = body.seats
+        ? { kind: 'seats' as const, seats: body.seats as string[] }
+        : body.items
+          ? { kind: 'items' as const, items: itemsOf(body.items) }
+          : { kind: 'all' as const };
+      return rendered(200, async () => blockJson(await domain.blocks.release(blockId, release)), release.kind === 'all');
+    },
     holdFromBlock: async (body: any) => {
       const request: SeatRequest = body.seats
         ? { kind: 'seats', seats: body.seats }
