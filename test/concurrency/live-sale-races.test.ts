@@ -342,8 +342,9 @@ function raceSuite(backend: 'single' | 'cluster') {
           }
         } else {
           // a release naming what the block no longer holds: 422, nothing moves (once it is
-          // released whole, any release answers 200 with the block as it is)
-          expect([200, 422], JSON.stringify(response.body)).to.include(response.status);
+          // released whole, any release answers 200 with the block as it is); 503: Redis too
+          // slow, the outcome unknown (the log says)
+          expect([200, 422, 503], JSON.stringify(response.body)).to.include(response.status);
         }
       });
       // by the log: every seat of the block went once, to a hold or back on sale; the floor

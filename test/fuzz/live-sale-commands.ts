@@ -328,13 +328,24 @@ class ReleaseBlock implements Cmd {
       if (line) ask = { items: [{ category_id: line.category_id, qty: 1 + ((this.picks[1] ?? 0) % (line.qty + 1)) }] };
     }
     const expected = m.predictRelease(block, ask);
+    const before = JSON.stringify(blockItems(m, block));
     const response = await op(r).releaseBlock(block.blockId, ask);
-    const what = `release block ${JSON.stringify(ask)} of ${JSON.stringify(blockItems(m, block))} → ${response.status} ${JSON.stringify(response.body)}`;
-    if (refused(expected)) return expectRefusal(response, expected, what);
-    expect(response.status, what).to.equal(200);
+    const what = `release block ${JSON.stringify(ask)} of ${before} → ${response.status} ${JSON.stringify(response.body)}`;
+    if (response.status === 503) {
+      // Redis too slow (a loaded machine): the block says whether the release was made
+      const now = (await op(r).getBlock(block.blockId)).body;
+      if (JSON.stringify(now.items) === before && now.status === block.status) return;
+    } else if (refused(expected)) {
+      return expectRefusal(response, expected, what);
+    } else {
+      expect(response.status, what).to.equal(200);
+    }
+    if (refused(expected)) throw new Error(`${what}: a release that must be refused was made`);
     m.release(block, expected);
-    expect(response.body.status, what).to.equal(block.status);
-    expect(response.body.items, what).to.deep.equal(blockItems(m, block));
+    if (response.status === 200) {
+      expect(response.body.status, what).to.equal(block.status);
+      expect(response.body.items, what).to.deep.equal(blockItems(m, block));
+    }
     await serveAndLearn(m, r);
   }
   toString = () => `releaseBlock(#${this.index}, ${this.whole ? 'all' : `part ${this.picks.join(',')}`})`;
