@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Cluster, Redis } from 'ioredis';
 import type { Api, ApiResponse } from '../helpers/api.js';
 import { assertInvariants } from '../helpers/invariants.js';
-import { liveSaleOperator, type Operator } from '../helpers/operator.js';
+import { httpOperator, type Operator } from '../helpers/operator.js';
 import { inPool } from '../helpers/pool.js';
 import { type RedisCluster, startRedisCluster } from '../helpers/redis-cluster.js';
 import { sharedRedis } from '../helpers/redis.js';
@@ -15,7 +15,6 @@ import { randomPrefix, startTestService, TEST_ADMIN_TOKEN, type TestService } fr
 // categories of overlapping quotas. Then every invariant: the four states sum to each
 // total, the seat map agrees, no seat in two of a hold, a booking and a block, every quota at
 // or under its capacity (at the end and at every entry of the log), the log replays.
-// Operator requests whose routes are not there yet go to the instances' domain objects.
 
 /** A small deterministic generator, so a failure can be re-run as it was. */
 function random(seed: number) {
@@ -58,7 +57,7 @@ function raceSuite(backend: 'single' | 'cluster') {
         redis = new Redis(env.REDIS_URL);
       }
       apps = await Promise.all([0, 1, 2].map(() => startTestService(env)));
-      operators.push(...apps.map((app) => liveSaleOperator(app.service, app.api)));
+      operators.push(...apps.map((app) => httpOperator(app.api)));
     });
     after(async () => {
       const retries = apps.reduce((sum, app) => sum + app.api.retries, 0);

@@ -4,7 +4,6 @@ import { Scripts } from '../../src/redis/scripts.js';
 import { makePastDue, outcome, qty, startDomainTest, type DomainTest } from '../helpers/domain.js';
 import { assertInvariants } from '../helpers/invariants.js';
 import { assertStored } from '../helpers/invariants-stored.js';
-import { domainOperator } from '../helpers/operator.js';
 
 // A live sale through the domain objects, on a real Redis (no expiry worker, no reconciler:
 // holds fall due only when a test says so): paths of the version-3 scripts that the model
@@ -18,7 +17,6 @@ describe('live sale in the domain: reproductions', function () {
 
   const check = (eventId: string) =>
     assertInvariants(test.app.api, eventId, {
-      blocks: domainOperator(test.domain, test.app.api).blockSource,
       redis: test.redis,
       prefix: test.app.prefix,
     });
