@@ -24,7 +24,7 @@ idArg(spec.id, 'category id')
 if cat(ctx, spec.id) then
   return reply(ctx, -25)
 end
-local kind, seats, groups = checkNewCategory(ctx, spec)
+local kind, seats, groups, summaries = checkNewCategory(ctx, spec)
 -- Refused above a limit: the rows written for it go too, so they never become seats.
 local function aboveLimit(limit, value)
   if kind == 'seated' then
@@ -51,7 +51,7 @@ if kind == 'seated' then
   end
 end
 upgradeEvent(ctx)
-writeNewCategory(ctx, spec, kind, seats, groups)
+writeNewCategory(ctx, spec, kind, seats, groups, nil, summaries)
 redis.call('HSET', ctx.keys.event, 'cats', table.concat(ctx.categories, ','))
 logEntry(ctx, 'category.added', { 'category_id', spec.id, 'qty', seats, 'kind', kind })
 return reply(ctx, 1)

@@ -42,8 +42,8 @@ for i, spec in ipairs(categories) do
     error('duplicate category ' .. tostring(spec.id))
   end
   ids[spec.id] = true
-  local kind, seats, groups = checkNewCategory(ctx, spec)
-  checked[i] = { kind = kind, seats = seats, groups = groups, quotas = {} }
+  local kind, seats, groups, summaries = checkNewCategory(ctx, spec)
+  checked[i] = { kind = kind, seats = seats, groups = groups, quotas = {}, summaries = summaries }
   total = total + seats
   if kind == 'seated' then
     seated = seated + seats
@@ -87,7 +87,7 @@ for _, q in ipairs(quotas) do
 end
 for i, spec in ipairs(categories) do
   local c = checked[i]
-  writeNewCategory(ctx, spec, c.kind, c.seats, c.groups, c.quotas)
+  writeNewCategory(ctx, spec, c.kind, c.seats, c.groups, c.quotas, c.summaries)
 end
 redis.call('HSET', ctx.keys.event, 'name', name, 'cats', table.concat(ctx.categories, ','), 'max_per_hold', ARGV[3],
   'created_at', ctx.now, 'sales', sales, 'quotas', table.concat(ctx.quotaIds, ','), 'held', 0, 'booked', 0, 'blocked', 0)

@@ -176,7 +176,8 @@ local function createFrom(lines)
       allSeats[#allSeats + 1] = seat
     end
   end
-  if #allSeats > 0 then
+  if #lines > 1 then
+    -- (one line's seats are in order already: picked so, or sorted when named)
     allSeats = sortSeats(ctx, allSeats)
   end
   local qty = linesTotal(lines)

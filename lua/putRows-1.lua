@@ -58,29 +58,16 @@ for i, info in ipairs(infos) do
   end
 end
 
-local rowArgs, seatArgs, freeArgs, runArgs, groupArgs = {}, {}, {}, {}, {}
-for g = 0, math.ceil(#rows / ROW_GROUP) - 1 do
-  local names, free, run = {}, 0, 0
-  for i = g * ROW_GROUP + 1, math.min((g + 1) * ROW_GROUP, #rows) do
-    local row, seats = rows[i][1], rows[i][2]
-    local pos = first + i - 1
-    names[#names + 1] = row
-    free = free + seats
-    run = math.max(run, seats)
-    local n = #rowArgs
-    rowArgs[n + 1], rowArgs[n + 2] = row, cid .. ',' .. seats .. ',' .. pos .. ',' .. pos
-    seatArgs[n + 1], seatArgs[n + 2] = row, string.rep('A', seats)
-    freeArgs[n + 1], freeArgs[n + 2] = row, seats
-    runArgs[n + 1], runArgs[n + 2] = row, seats
-  end
-  local key = cid .. '#' .. (first / ROW_GROUP + g)
-  for _, value in ipairs({ key, table.concat(names, ','), key .. '#run', run, key .. '#free', free }) do
-    groupArgs[#groupArgs + 1] = value
-  end
+local rowArgs, seatArgs, names, frees = {}, {}, {}, {}
+for i, r in ipairs(rows) do
+  local row, seats = r[1], r[2]
+  local pos = first + i - 1
+  names[i], frees[i] = row, seats
+  rowArgs[2 * i - 1], rowArgs[2 * i] = row, cid .. ',' .. seats .. ',' .. pos .. ',' .. pos
+  seatArgs[2 * i - 1], seatArgs[2 * i] = row, string.rep('A', seats)
 end
 hsetMany(ctx.keys.rows, rowArgs)
 hsetMany(ctx.keys.seats, seatArgs)
-hsetMany(ctx.keys.rowFree, freeArgs)
-hsetMany(ctx.keys.rowRun, runArgs)
-hsetMany(ctx.keys.rowGroups, groupArgs)
+-- every seat free: a row's longest run is its seats
+hsetMany(ctx.keys.rowGroups, groupFields(cid, first / ROW_GROUP, names, frees, frees, false))
 return {1, #rows}

@@ -27,17 +27,25 @@ local function checkNewCategory(ctx, spec)
   local groups = math.ceil(rows / ROW_GROUP)
   local fields = {}
   for g = 0, groups do
-    fields[g + 1] = spec.id .. '#' .. g .. '#free'
+    fields[2 * g + 1] = spec.id .. '#' .. g .. '#frees'
+    fields[2 * g + 2] = spec.id .. '#' .. g .. '#runs'
   end
-  local frees = hmgetMany(ctx.keys.rowGroups, fields)
-  local written = 0
-  for g = 1, groups do
-    written = written + (tonumber(frees[g]) or -seats - 1)
+  local values = hmgetMany(ctx.keys.rowGroups, fields)
+  local written, counted, gruns, gfrees = 0, 0, {}, {}
+  for g = 0, groups - 1 do
+    local frees, runs = values[2 * g + 1], values[2 * g + 2]
+    if not frees or not runs then
+      error('rows of category ' .. spec.id .. ' were not written as announced')
+    end
+    local run = u16MaxSum(runs)
+    local _, free = u16MaxSum(frees)
+    written, counted = written + free, counted + #frees / 2
+    gruns[g + 1], gfrees[g + 1] = u16(run), u16(free)
   end
-  if written ~= seats or frees[groups + 1] then
+  if written ~= seats or counted ~= rows or values[2 * groups + 1] then
     error('rows of category ' .. spec.id .. ' were not written as announced')
   end
-  return 'seated', seats, groups
+  return 'seated', seats, groups, { spec.id .. '#gruns', table.concat(gruns), spec.id .. '#gfrees', table.concat(gfrees) }
 end
 
 -- Removes the rows written for a category id the event does not have: an addition refused
@@ -58,23 +66,22 @@ local function dropUnaddedRows(ctx, cid)
       if info and string.match(info, '^([^,]+),') == cid then
         redis.call('HDEL', ctx.keys.rows, row)
         redis.call('HDEL', ctx.keys.seats, row)
-        redis.call('HDEL', ctx.keys.rowFree, row)
-        redis.call('HDEL', ctx.keys.rowRun, row)
       end
     end
-    redis.call('HDEL', ctx.keys.rowGroups, key, key .. '#run', key .. '#free')
+    redis.call('HDEL', ctx.keys.rowGroups, key, key .. '#runs', key .. '#frees')
     g = g + 1
   end
 end
 
 -- Writes a checked category with every seat available, in the context's counts.
-local function writeNewCategory(ctx, spec, kind, seats, groups, quotaIds)
+local function writeNewCategory(ctx, spec, kind, seats, groups, quotaIds, summaries)
   local p = 'c:' .. spec.id .. ':'
   redis.call('HSET', ctx.keys.event, p .. 'kind', kind, p .. 'name', spec.name or spec.id, p .. 'total', 0,
     p .. 'available', 0, p .. 'held', 0, p .. 'booked', 0, p .. 'blocked', 0, p .. 'sales', spec.sales or 'open',
     p .. 'quotas', table.concat(quotaIds or {}, ','))
   if groups then
     redis.call('HSET', ctx.keys.event, p .. 'groups', groups)
+    redis.call('HSET', ctx.keys.rowGroups, unpack(summaries))
   end
   ctx.categories[#ctx.categories + 1] = spec.id
   ctx.cats[spec.id] = nil

@@ -1,9 +1,9 @@
 --@include seatmap
 --@include event
 -- Best available: rows best first; in a row, the seats closest to its middle. Reads the
--- summaries of the category's row groups, the summaries of one group's rows at a time, and
--- the seat string of the rows it takes from: its work grows with the number of groups
--- (rows / ROW_GROUP), never with the number of seats.
+-- category's summaries of its row groups (2 bytes a group), one group's summaries of its rows
+-- at a time, and the seat string of the rows it takes from: its work grows with the number of
+-- groups (rows / ROW_GROUP), never with the number of seats.
 
 -- The start of the run of `qty` free seats in `status` whose middle is closest to the row's
 -- middle (ties: lower numbers), or nil. Distances are doubled to stay whole numbers.
@@ -65,12 +65,13 @@ end
 
 -- The best run of qty adjacent seats of a category: the first row (best first) that has one.
 local function adjacentRun(ctx, c, qty)
-  local runs = groupSummaries(ctx, c, 'run')
+  local runs = categorySummaries(ctx, c.id).runs
   for g = 0, c.groups - 1 do
-    if runs[g + 1] >= qty then
+    if u16At(runs, g + 1) >= qty then
       local grp = rowGroup(ctx, c.id, g)
-      for i, name in ipairs(grp.names) do
-        if grp.run[i] >= qty then
+      for i = 1, #grp.runs / 2 do
+        if u16At(grp.runs, i) >= qty then
+          local name = groupRowName(grp, i)
           local start = bestRunStart(rowState(ctx, name).status, qty)
           local seats = {}
           for num = start, start + qty - 1 do
@@ -86,22 +87,22 @@ end
 
 -- Up to qty free seats of a category row by row, best row first, each row's from its middle.
 local function scatteredSeats(ctx, c, qty)
-  local frees = groupSummaries(ctx, c, 'free')
+  local frees = categorySummaries(ctx, c.id).frees
   local seats = {}
   for g = 0, c.groups - 1 do
     if #seats == qty then
       break
     end
-    if frees[g + 1] > 0 then
+    if u16At(frees, g + 1) > 0 then
       local grp = rowGroup(ctx, c.id, g)
-      for i, name in ipairs(grp.names) do
+      for i = 1, #grp.frees / 2 do
         local want = qty - #seats
         if want == 0 then
           break
         end
-        if grp.free[i] > 0 then
-          for _, num in ipairs(freeSeatsFromMiddle(rowState(ctx, name).status, want)) do
-            seats[#seats + 1] = name .. num
+        if u16At(grp.frees, i) > 0 then
+          for _, num in ipairs(freeSeatsFromMiddle(rowState(ctx, groupRowName(grp, i)).status, want)) do
+            seats[#seats + 1] = groupRowName(grp, i) .. num
           end
         end
       end

@@ -1,17 +1,47 @@
 --@include event
 -- Seat states of seated categories: one string per row (`A` available, `H` held, `B`
--- booked, `X` blocked, seat 1 first), with per-row summaries (free seats, longest free run)
--- and per-group summaries (rows of a category in groups of ROW_GROUP rows: the longest run
--- and the free seats of the group), so that best available reads a few numbers per group and
--- one group's rows, never every row of the venue. Rows, like counts, are read once per script
--- into ctx and written back by commit.
+-- booked, `X` blocked, seat 1 first), with summaries so that best available reads a few
+-- short strings and one row, never every row of the venue: rows of a category go in groups of
+-- ROW_GROUP rows, and each group keeps, for each of its rows, its free seats and its longest
+-- free run; each category keeps, for each of its groups, the longest run and the free seats
+-- in it. Summaries are strings of 2-byte numbers (u16 below), read and written whole. Rows,
+-- like counts, are read once per script into ctx and written back by commit.
 --   rows hash:       row -> `<cid>,<seats>,<order>,<position in its category>` (order: the row's place
 --                    in the event for rows of version 2, else its position again)
---   rowGroups hash:  `<cid>#<g>` -> the group's row names; `<cid>#<g>#run`, `<cid>#<g>#free`
+--   rowGroups hash:  `<cid>#<g>` -> group g's row names; `<cid>#<g>#runs`, `<cid>#<g>#frees` -> its
+--                    rows' summaries; `<cid>#gruns`, `<cid>#gfrees` -> the category's groups' summaries
 local SEAT_CHAR = { available = 'A', held = 'H', booked = 'B', blocked = 'X' }
 local ROW_GROUP = 64
 -- at most this many values in one unpack (Lua's C stack is 8,000 slots)
 local UNPACK_CHUNK = 4000
+
+-- Numbers of 0-65,535 as 2 bytes each: the i-th (1-based) of a string, a string of one, one
+-- replaced, the largest and the sum of all (a row has at most 1,000 seats, a group 64 rows).
+local function u16At(s, i)
+  local hi, lo = string.byte(s, 2 * i - 1, 2 * i)
+  return hi * 256 + lo
+end
+
+local function u16(n)
+  return string.char(math.floor(n / 256), n % 256)
+end
+
+local function u16Set(s, i, n)
+  return string.sub(s, 1, 2 * i - 2) .. u16(n) .. string.sub(s, 2 * i + 1)
+end
+
+local function u16MaxSum(s)
+  local bytes = { string.byte(s, 1, -1) }
+  local max, sum = 0, 0
+  for i = 1, #bytes, 2 do
+    local n = bytes[i] * 256 + bytes[i + 1]
+    sum = sum + n
+    if n > max then
+      max = n
+    end
+  end
+  return max, sum
+end
 
 -- HSET key with many field/value pairs (a flat list), a chunk at a time.
 local function hsetMany(key, flat)
@@ -72,41 +102,57 @@ local function categoryRows(ctx, cid, groups)
   return splitList(table.concat(hmgetMany(ctx.keys.rowGroups, fields), ','))
 end
 
--- Builds a seated category's row groups when it has none (a category stored by version 2):
--- each row's position in its category, and each group's rows and summaries. Once per category.
+-- The summaries of a seated category's groups, from its rows' frees and runs (lists, in row
+-- order): the rowGroups fields of each group and of the category, as a flat list for HSET.
+local function groupFields(cid, firstGroup, names, frees, runs, withCategory)
+  local fields, gruns, gfrees = {}, {}, {}
+  for first = 1, #names, ROW_GROUP do
+    local last = math.min(first + ROW_GROUP - 1, #names)
+    local rowNames, rowRuns, rowFrees, run, free = {}, {}, {}, 0, 0
+    for i = first, last do
+      rowNames[#rowNames + 1] = names[i]
+      rowRuns[#rowRuns + 1] = u16(runs[i])
+      rowFrees[#rowFrees + 1] = u16(frees[i])
+      run = math.max(run, runs[i])
+      free = free + frees[i]
+    end
+    local key = cid .. '#' .. (firstGroup + #gruns)
+    for _, value in ipairs({ key, table.concat(rowNames, ','), key .. '#runs', table.concat(rowRuns),
+      key .. '#frees', table.concat(rowFrees) }) do
+      fields[#fields + 1] = value
+    end
+    gruns[#gruns + 1] = u16(run)
+    gfrees[#gfrees + 1] = u16(free)
+  end
+  if withCategory then
+    for _, value in ipairs({ cid .. '#gruns', table.concat(gruns), cid .. '#gfrees', table.concat(gfrees) }) do
+      fields[#fields + 1] = value
+    end
+  end
+  return fields
+end
+
+-- Builds a seated category's row groups when it has none (a category stored by version 2,
+-- whose rows' summaries are in the rowFree and rowRun hashes): each row's position in its
+-- category, each group's rows and summaries, the category's. Once per category.
 local function ensureGroups(ctx, c)
   if c.kind ~= 'seated' or c.groups then
     return
   end
   local rows = categoryRows(ctx, c.id)
   local infos = hmgetMany(ctx.keys.rows, rows)
-  local frees = hmgetMany(ctx.keys.rowFree, rows)
-  local runs = hmgetMany(ctx.keys.rowRun, rows)
-  local rowArgs, groupArgs = {}, {}
-  local groups = 0
-  for first = 1, #rows, ROW_GROUP do
-    local names, run, free = {}, 0, 0
-    for i = first, math.min(first + ROW_GROUP - 1, #rows) do
-      local cid, seats, order = string.match(infos[i], '^([^,]+),(%d+),(%d+)')
-      rowArgs[#rowArgs + 1] = rows[i]
-      rowArgs[#rowArgs + 1] = table.concat({ cid, seats, order, i - 1 }, ',')
-      names[#names + 1] = rows[i]
-      run = math.max(run, tonumber(runs[i]))
-      free = free + tonumber(frees[i])
-    end
-    local key = c.id .. '#' .. groups
-    groupArgs[#groupArgs + 1] = key
-    groupArgs[#groupArgs + 1] = table.concat(names, ',')
-    groupArgs[#groupArgs + 1] = key .. '#run'
-    groupArgs[#groupArgs + 1] = run
-    groupArgs[#groupArgs + 1] = key .. '#free'
-    groupArgs[#groupArgs + 1] = free
-    groups = groups + 1
+  local frees, runs = hmgetMany(ctx.keys.rowFree, rows), hmgetMany(ctx.keys.rowRun, rows)
+  local rowArgs = {}
+  for i, row in ipairs(rows) do
+    local cid, seats, order = string.match(infos[i], '^([^,]+),(%d+),(%d+)')
+    rowArgs[#rowArgs + 1] = row
+    rowArgs[#rowArgs + 1] = table.concat({ cid, seats, order, i - 1 }, ',')
+    frees[i], runs[i] = tonumber(frees[i]), tonumber(runs[i])
   end
   hsetMany(ctx.keys.rows, rowArgs)
-  hsetMany(ctx.keys.rowGroups, groupArgs)
-  redis.call('HSET', ctx.keys.event, 'c:' .. c.id .. ':groups', groups)
-  c.groups = groups
+  hsetMany(ctx.keys.rowGroups, groupFields(c.id, 0, rows, frees, runs, true))
+  c.groups = math.ceil(#rows / ROW_GROUP)
+  redis.call('HSET', ctx.keys.event, 'c:' .. c.id .. ':groups', c.groups)
 end
 
 -- A row of the event, read once per script: {row, categoryId, seats, order, pos, status}
@@ -135,50 +181,36 @@ local function rowState(ctx, row)
   return r or nil
 end
 
--- Group g of a seated category (0-based): {key, names, run = {per row}, free = {per row}},
--- with the rows this script changed as they are now.
+-- Group g of a seated category (0-based), as this script sees it: {key, cid, g, runs, frees}
+-- (its rows' summaries) and its row names, split when asked for (groupRowName).
 local function rowGroup(ctx, cid, g)
   local key = cid .. '#' .. g
   local grp = ctx.groupCache[key]
-  if grp then
-    return grp
+  if not grp then
+    local f = redis.call('HMGET', ctx.keys.rowGroups, key, key .. '#runs', key .. '#frees')
+    grp = { key = key, cid = cid, g = g, namesText = f[1], runs = f[2], frees = f[3] }
+    ctx.groupCache[key] = grp
   end
-  local names = splitList(redis.call('HGET', ctx.keys.rowGroups, key))
-  local runs = redis.call('HMGET', ctx.keys.rowRun, unpack(names))
-  local frees = redis.call('HMGET', ctx.keys.rowFree, unpack(names))
-  grp = { key = key, names = names, run = {}, free = {} }
-  for i, name in ipairs(names) do
-    local r = ctx.dirtyRows[name]
-    if r then
-      grp.run[i], grp.free[i] = r.run, r.free
-    else
-      grp.run[i], grp.free[i] = tonumber(runs[i]), tonumber(frees[i])
-    end
-  end
-  ctx.groupCache[key] = grp
   return grp
 end
 
--- A summary (`run` or `free`) of every group of a category, as this script sees them.
-local function groupSummaries(ctx, c, which)
-  local fields = {}
-  for g = 0, c.groups - 1 do
-    fields[g + 1] = c.id .. '#' .. g .. '#' .. which
+local function groupRowName(grp, i)
+  if not grp.names then
+    grp.names = splitList(grp.namesText)
   end
-  local values = hmgetMany(ctx.keys.rowGroups, fields)
-  for g = 0, c.groups - 1 do
-    local grp = ctx.groupCache[c.id .. '#' .. g]
-    if grp then
-      local v = 0
-      for _, x in ipairs(grp[which]) do
-        if which == 'run' then v = math.max(v, x) else v = v + x end
-      end
-      values[g + 1] = v
-    else
-      values[g + 1] = tonumber(values[g + 1])
-    end
+  return grp.names[i]
+end
+
+-- A seated category's groups' summaries, as this script sees them: {runs, frees}.
+local function categorySummaries(ctx, cid)
+  ctx.summaryCache = ctx.summaryCache or {}
+  local sums = ctx.summaryCache[cid]
+  if not sums then
+    local f = redis.call('HMGET', ctx.keys.rowGroups, cid .. '#gruns', cid .. '#gfrees')
+    sums = { cid = cid, runs = f[1], frees = f[2] }
+    ctx.summaryCache[cid] = sums
   end
-  return values
+  return sums
 end
 
 -- Checks that every seat of `nums` in row r is in state `from` (an error otherwise, before
@@ -195,9 +227,6 @@ end
 -- Sets seats `nums` of row r (checked by checkRowSeats) to state `to`, with the row's and its
 -- group's summaries; commit writes them.
 local function writeRowSeats(ctx, r, nums, from, to)
-  local g = math.floor(r.pos / ROW_GROUP)
-  local grp = rowGroup(ctx, r.categoryId, g)
-  local i = r.pos % ROW_GROUP + 1
   -- spliced run by run: a hold's seats are mostly side by side, so this copies the row a
   -- few times instead of touching every seat of it
   local sorted = {}
@@ -223,46 +252,48 @@ local function writeRowSeats(ctx, r, nums, from, to)
   local delta = 0
   if from == 'available' then delta = delta - #nums end
   if to == 'available' then delta = delta + #nums end
-  r.free = grp.free[i] + delta
-  r.run = grp.run[i]
   if delta ~= 0 then
-    r.run = longestRun(r.status)
+    local g = math.floor(r.pos / ROW_GROUP)
+    local grp = rowGroup(ctx, r.categoryId, g)
+    local i = r.pos % ROW_GROUP + 1
+    grp.frees = u16Set(grp.frees, i, u16At(grp.frees, i) + delta)
+    grp.runs = u16Set(grp.runs, i, longestRun(r.status))
+    local sums = categorySummaries(ctx, r.categoryId)
+    local groupRun = u16MaxSum(grp.runs)
+    sums.runs = u16Set(sums.runs, g + 1, groupRun)
+    sums.frees = u16Set(sums.frees, g + 1, u16At(sums.frees, g + 1) + delta)
+    ctx.dirtyGroups[grp.key] = grp
+    ctx.dirtySummaries = ctx.dirtySummaries or {}
+    ctx.dirtySummaries[r.categoryId] = sums
   end
-  grp.free[i], grp.run[i] = r.free, r.run
   ctx.dirtyRows[r.row] = r
-  ctx.dirtyGroups[grp.key] = grp
 end
 
--- Writes the rows and groups this script changed.
+-- Writes the rows and summaries this script changed.
 local function flushRows(ctx)
-  local seatArgs, freeArgs, runArgs, groupArgs = {}, {}, {}, {}
+  local seatArgs, groupArgs = {}, {}
   for row, r in pairs(ctx.dirtyRows) do
     seatArgs[#seatArgs + 1] = row
     seatArgs[#seatArgs + 1] = r.status
-    freeArgs[#freeArgs + 1] = row
-    freeArgs[#freeArgs + 1] = r.free
-    runArgs[#runArgs + 1] = row
-    runArgs[#runArgs + 1] = r.run
   end
   if #seatArgs == 0 then
     return
   end
   for key, grp in pairs(ctx.dirtyGroups) do
-    local run, free = 0, 0
-    for i = 1, #grp.names do
-      run = math.max(run, grp.run[i])
-      free = free + grp.free[i]
+    for _, value in ipairs({ key .. '#runs', grp.runs, key .. '#frees', grp.frees }) do
+      groupArgs[#groupArgs + 1] = value
     end
-    groupArgs[#groupArgs + 1] = key .. '#run'
-    groupArgs[#groupArgs + 1] = run
-    groupArgs[#groupArgs + 1] = key .. '#free'
-    groupArgs[#groupArgs + 1] = free
+  end
+  for cid, sums in pairs(ctx.dirtySummaries or {}) do
+    for _, value in ipairs({ cid .. '#gruns', sums.runs, cid .. '#gfrees', sums.frees }) do
+      groupArgs[#groupArgs + 1] = value
+    end
   end
   hsetMany(ctx.keys.seats, seatArgs)
-  hsetMany(ctx.keys.rowFree, freeArgs)
-  hsetMany(ctx.keys.rowRun, runArgs)
-  hsetMany(ctx.keys.rowGroups, groupArgs)
-  ctx.dirtyRows, ctx.dirtyGroups = {}, {}
+  if #groupArgs > 0 then
+    hsetMany(ctx.keys.rowGroups, groupArgs)
+  end
+  ctx.dirtyRows, ctx.dirtyGroups, ctx.dirtySummaries = {}, {}, {}
 end
 
 -- Seat ids in row order (categories as the event lists them, rows as each lists them),

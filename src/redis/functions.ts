@@ -16,12 +16,18 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 
 /** Loads the library on one node; resolves 'loaded', or 'present' when the node had it. */
 export async function loadOn(node: Redis, library: FunctionLibrary): Promise<'loaded' | 'present'> {
+  // Compiling the library takes Redis tens of ms, more when its core is busy: longer than a
+  // request's command timeout may allow. So it goes on a connection of its own, without one.
+  const loader = node.duplicate({ commandTimeout: undefined, maxRetriesPerRequest: 1, enableOfflineQueue: true });
+  loader.on('error', () => undefined);
   try {
-    await node.call('FUNCTION', 'LOAD', library.source);
+    await loader.call('FUNCTION', 'LOAD', library.source);
     return 'loaded';
   } catch (error) {
     if (ALREADY_LOADED.test(messageOf(error))) return 'present';
     throw located(error, library);
+  } finally {
+    loader.disconnect();
   }
 }
 

