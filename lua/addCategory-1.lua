@@ -53,5 +53,6 @@ end
 upgradeEvent(ctx)
 writeNewCategory(ctx, spec, kind, seats, groups, nil, summaries)
 redis.call('HSET', ctx.keys.event, 'cats', table.concat(ctx.categories, ','))
-logEntry(ctx, 'category.added', { 'category_id', spec.id, 'qty', seats, 'kind', kind })
+logEntry(ctx, 'category.added', { 'category_id', spec.id, 'qty', seats, 'kind', kind, 'name', spec.name or spec.id,
+  'sales', spec.sales or 'open' })
 return reply(ctx, 1)

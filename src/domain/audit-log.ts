@@ -83,6 +83,7 @@ export function entryOf(id: string, flat: string[]): AuditEntry {
     ...(f.seats ? { seats: f.seats.split(',') } : {}),
     ...(f.expires_at ? { expiresAt: new Date(Number(f.expires_at)) } : {}),
     ...(f.kind ? { kind: f.kind as CategoryKind } : {}),
+    ...(f.name ? { name: f.name } : {}),
     ...(f.delta !== undefined ? { delta: Number(f.delta) } : {}),
     ...(f.capacity !== undefined ? { capacity: Number(f.capacity) } : {}),
     ...(f.sales ? { sales: f.sales as SalesState } : {}),

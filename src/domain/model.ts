@@ -246,8 +246,9 @@ export interface AuditEntry {
   blockId?: string;
   seats?: string[];
   expiresAt?: Date;
-  /** category.added */
+  /** category.added: its kind and name (its sales state is `sales`) */
   kind?: CategoryKind;
+  name?: string;
   /** capacity.changed: the signed change and the new capacity; quota.changed: its capacity */
   delta?: number;
   capacity?: number;
