@@ -92,12 +92,7 @@ if mode == 'qty' then
   qty = positiveInt(qty, 'qty')
   if cid == '' then
     if block then
-      local held = {}
-      for id in pairs(block.lines) do held[#held + 1] = id end
-      if #held > 1 then
-        return reply(ctx, -16, '')
-      end
-      cid = held[1] or ctx.categories[1]
+      cid = nil -- the block's one category, once past-due holds from it have given theirs back
     elseif #ctx.categories ~= 1 then
       return reply(ctx, -16, '')
     else
@@ -213,6 +208,14 @@ if block then
     return createFrom(request.lines)
   end
   local cid, qty = request.categoryId, request.qty
+  if not cid then
+    local held = {}
+    for id in pairs(block.lines) do held[#held + 1] = id end
+    if #held > 1 then
+      return reply(ctx, -16, '')
+    end
+    cid = held[1] or ctx.categories[1]
+  end
   local inBlock = blockQty(block, cid)
   if inBlock < qty then
     return reply(ctx, -2, inBlock, 0)

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { qty, serverNowMs, startDomainTest, type DomainTest } from '../helpers/domain.js';
+import { DomainError } from '../../src/domain/errors.js';
+import { outcome, qty, serverNowMs, startDomainTest, type DomainTest } from '../helpers/domain.js';
 import { assertStored } from '../helpers/invariants-stored.js';
 import { sleep } from '../helpers/eventually.js';
 
@@ -49,6 +50,25 @@ describe('a past-due hold from a block: its seats are back in the block', functi
     expect(places.hold.qty).to.equal(5);
     const ga = (await domain.events.get(eventId)).categories.find((c) => c.categoryId === 'ga')!;
     expect({ held: ga.held, blocked: ga.blocked, available: ga.available }).to.deep.equal({ held: 5, blocked: 0, available: 1 });
+    await assertStored(redis, app.prefix, eventId);
+  });
+
+  it('a qty hold naming no category is refused once they make the block hold two categories again', async () => {
+    const { domain, redis, app } = test;
+    const { event } = await domain.events.create({
+      name: 'House', categories: [{ categoryId: 'ga', capacity: 6 }, { categoryId: 'hall', rows: [{ row: 'A', seats: 4 }] }],
+    });
+    const eventId = event.eventId;
+    const { block } = await domain.blocks.create({
+      eventId, request: { kind: 'items', items: [{ categoryId: 'ga', qty: 2 }, { categoryId: 'hall', qty: 2 }] },
+    });
+    const { hold } = await domain.holds.create({ eventId, ttlS: 1, blockId: block.blockId, request: qty(2, { categoryId: 'hall' }) });
+    await untilPastDue(hold.expiresAt);
+    const refused = await outcome(domain.holds.create({ eventId, ttlS: 60, blockId: block.blockId, request: qty(1) }));
+    expect(refused, 'the block holds ga and hall: category_id is required').to.be.instanceOf(DomainError);
+    expect((refused as DomainError).code).to.equal('invalid-request');
+    const hall = (await domain.events.get(eventId)).categories.find((c) => c.categoryId === 'hall')!;
+    expect({ held: hall.held, blocked: hall.blocked }).to.deep.equal({ held: 0, blocked: 2 });
     await assertStored(redis, app.prefix, eventId);
   });
 
