@@ -126,6 +126,22 @@ describe('holds from a block (house seats)', () => {
     }
   });
 
+  it('at most 100 seats from a block even where MAX_QTY_PER_HOLD allows more: 101 → 422, never a 5xx', async () => {
+    const roomy = await startTestService({ MAX_QTY_PER_HOLD: '150' }, { admin: true });
+    try {
+      const eventId = await roomy.api.event([{ category_id: 'ga', capacity: 400 }]);
+      const created = await roomy.api.post(`/events/${eventId}/blocks`, { items: [{ category_id: 'ga', qty: 200 }] }, { headers: roomy.api.admin });
+      const over = await roomy.api.post('/holds', { event_id: eventId, block_id: created.body.block_id, qty: 101 }, { headers: roomy.api.admin });
+      expectProblem(over, 422, 'invalid-request');
+      expect(over.body.errors.map((e: any) => e.field)).to.deep.equal(['qty']);
+      const most = await roomy.api.post('/holds', { event_id: eventId, block_id: created.body.block_id, qty: 100 }, { headers: roomy.api.admin });
+      expect(most.status, JSON.stringify(most.body)).to.equal(201);
+      expect((await roomy.api.post('/holds', { event_id: eventId, qty: 150 })).status, 'a public hold of 150').to.equal(201);
+    } finally {
+      await roomy.stop();
+    }
+  });
+
   it('refusals: 401 without the admin bearer; 422 for items, partial, adjacent, allot_partial, more than 100; 404 for an unknown block; 409 for what the block lacks', async () => {
     const eventId = await venue();
     const house = await block(eventId, { seats: ['A1', 'A2'] });

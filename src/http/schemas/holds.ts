@@ -75,6 +75,9 @@ export const holdBody = (limits: Limits) =>
         for (const field of PUBLIC_ONLY) {
           if (body[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'not with block_id (give seats or qty)' });
         }
+        if (body.qty !== undefined && body.qty > BLOCK_HOLD_MAX) {
+          ctx.addIssue({ code: 'custom', path: ['qty'], message: `must be at most ${BLOCK_HOLD_MAX} from a block` });
+        }
       } else if (body.qty !== undefined && body.qty > limits.maxQtyPerHold) {
         ctx.addIssue({ code: 'custom', path: ['qty'], message: `must be at most ${limits.maxQtyPerHold} (seats per hold)` });
       }
