@@ -60,6 +60,7 @@ export class Blocks {
   async get(blockId: string): Promise<BlockView> {
     const id = parseChildId(blockId);
     if (!id) throw notFound('block', blockId);
+    await this.givePastDueBack(id.eventId);
     const record = await this.deps.client.hgetall(this.deps.keys.blockKey(id.eventId, id.localId));
     if (!record.status) throw notFound('block', blockId);
     return blockView(id, record);
@@ -68,6 +69,7 @@ export class Blocks {
   /** The event's active blocks, oldest first. */
   async active(eventId: string): Promise<BlockView[]> {
     if (!isEventId(eventId)) throw notFound('event', eventId);
+    await this.givePastDueBack(eventId);
     const { client, keys } = this.deps;
     const eventKeys = keys.eventKeys(eventId);
     const [exists, localIds] = await Promise.all([client.hexists(eventKeys.event, 'total'), client.zrange(eventKeys.blocks, 0, -1)]);
@@ -77,6 +79,15 @@ export class Blocks {
       .map((record, i) => ({ record, id: { id: `${eventId}.${localIds[i]}`, eventId, localId: localIds[i]! } }))
       .filter(({ record }) => record.status === 'active')
       .map(({ record, id }) => blockView(id, record));
+  }
+
+  /**
+   * A hold from a block that is past its expires_at has ended, and its seats are back in the
+   * block (as the counts read them): a read of blocks gives such holds back first, as a read
+   * of the event does.
+   */
+  private async givePastDueBack(eventId: string): Promise<void> {
+    await this.eventScripts.snapshot(eventId);
   }
 
   async release(blockId: string, release: BlockRelease): Promise<BlockView> {

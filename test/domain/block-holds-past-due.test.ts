@@ -41,6 +41,16 @@ describe('a past-due hold from a block: its seats are back in the block', functi
     return { eventId, blockId: block.blockId };
   }
 
+  it('the block as read (GET /blocks/{id}, the event\'s active blocks) holds them, as the counts do', async () => {
+    const { domain } = test;
+    const { eventId, blockId } = await houseSeats();
+    const expected = { items: [{ categoryId: 'ga', qty: 5 }, { categoryId: 'hall', qty: 4 }], seats: ['A1', 'A2', 'A3', 'A4'] };
+    const read = await domain.blocks.get(blockId);
+    expect({ items: read.items, seats: read.seats }).to.deep.equal(expected);
+    const [listed] = await domain.blocks.active(eventId);
+    expect({ items: listed!.items, seats: listed!.seats }).to.deep.equal(expected);
+  });
+
   it('another hold from the block takes them (named seats and a qty)', async () => {
     const { domain, redis, app } = test;
     const { eventId, blockId } = await houseSeats();
