@@ -135,7 +135,11 @@ export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unkn
       errors: [{ field: where, message: 'must be a JSON object' }],
     });
   }
-  // reportInput: without it zod leaves issue.input unset, and every wrong type would read "is required".
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  // Again with reportInput, for the answer: without it zod leaves issue.input unset, and every
+  // wrong type would read "is required". Only here, on the way to a 422: it turns off zod's
+  // compiled fast path (a valid hold body parsed 3 times slower with it).
   const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   const errors: FieldError[] = result.error.issues.flatMap((issue) => {
