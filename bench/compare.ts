@@ -67,17 +67,18 @@ async function main() {
       }
     }
     const echoRuns = results[0]!;
-    console.log('\nvariant                      CPU µs/req  × echo CPU   req/s  × echo req/s  p99 ms  non2xx');
+    console.log('\nvariant                      CPU µs/req  × echo CPU   req/s  × echo req/s  p99 ms  syscalls/req  non2xx');
     for (const [i, runs] of results.entries()) {
       const cpu = median(runs.map((run) => run.cpuUsPerRequest ?? 0));
       const cpuRatio = median(runs.map((run, r) => (run.cpuUsPerRequest ?? 0) / (echoRuns[r]!.cpuUsPerRequest ?? 1)));
       const rps = median(runs.map((run) => run.requestsPerSecond));
       const rpsRatio = median(runs.map((run, r) => run.requestsPerSecond / echoRuns[r]!.requestsPerSecond));
       const p99 = median(runs.map((run) => run.p99Ms));
+      const syscalls = median(runs.map((run) => run.syscallsPerRequest ?? 0));
       const non2xx = runs.reduce((sum, run) => sum + run.non2xx, 0);
       const statuses = runs.map((run) => run.statuses).filter(Boolean);
       console.log(
-        `${runs[0]!.name.padEnd(28)} ${String(cpu).padStart(10)} ${cpuRatio.toFixed(2).padStart(11)} ${String(rps).padStart(7)} ${rpsRatio.toFixed(2).padStart(13)} ${String(p99).padStart(7)} ${String(non2xx).padStart(7)} ${statuses.length ? JSON.stringify(statuses[0]) : ''}`,
+        `${runs[0]!.name.padEnd(28)} ${String(cpu).padStart(10)} ${cpuRatio.toFixed(2).padStart(11)} ${String(rps).padStart(7)} ${rpsRatio.toFixed(2).padStart(13)} ${String(p99).padStart(7)} ${syscalls.toFixed(2).padStart(13)} ${String(non2xx).padStart(7)} ${statuses.length ? JSON.stringify(statuses[0]) : ''}`,
       );
     }
   } finally {

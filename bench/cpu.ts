@@ -45,3 +45,17 @@ export function processTree(pid: number): number[] {
 export function cpuOf(pids: readonly number[]): number {
   return pids.reduce((sum, pid) => sum + cpuMicros(pid), 0);
 }
+
+/** read and write system calls (syscr + syscw of /proc/<pid>/io) of a set of processes so far */
+export function syscallsOf(pids: readonly number[]): number {
+  let calls = 0;
+  for (const pid of pids) {
+    try {
+      const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+      calls += Number(/syscr: (\d+)/.exec(io)?.[1] ?? 0) + Number(/syscw: (\d+)/.exec(io)?.[1] ?? 0);
+    } catch {
+      // gone
+    }
+  }
+  return calls;
+}

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { cpuOf } from './cpu.js';
+import { cpuOf, syscallsOf } from './cpu.js';
 
 // One autocannon run, reduced to the figures we report.
 
@@ -16,6 +16,8 @@ export interface LoadResult {
   statuses?: Record<string, number>;
   /** CPU time of the measured processes per answered request (µs), when `cpuPids` was given */
   cpuUsPerRequest?: number;
+  /** their read and write system calls (sockets, files) per answered request, when `cpuPids` was given */
+  syscallsPerRequest?: number;
 }
 
 export interface LoadOptions {
@@ -38,6 +40,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const method = options.method ?? 'POST';
   const pids = options.cpuPids?.() ?? [];
   const cpuBefore = cpuOf(pids);
+  const syscallsBefore = syscallsOf(pids);
   const statuses: Record<string, number> = {};
   const result = await autocannon({
     url: options.url,
@@ -63,6 +66,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     ],
   } as autocannon.Options);
   const cpuUs = cpuOf(pids) - cpuBefore;
+  const syscalls = syscallsOf(pids) - syscallsBefore;
   const answered = result['2xx'] + result.non2xx;
   const latency = result.latency as unknown as Record<string, number>;
   return {
@@ -75,6 +79,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     non2xx: result.non2xx,
     errors: result.errors,
     ...(result.non2xx > 0 ? { statuses } : {}),
-    ...(pids.length > 0 && answered > 0 ? { cpuUsPerRequest: Math.round(cpuUs / answered) } : {}),
+    ...(pids.length > 0 && answered > 0
+      ? { cpuUsPerRequest: Math.round(cpuUs / answered), syscallsPerRequest: Math.round((syscalls / answered) * 100) / 100 }
+      : {}),
   };
 }
