@@ -191,12 +191,18 @@ export function methodsOf(routes: Route[], stage: Stage): Set<string> {
   return methods;
 }
 
-/** One Express router per stage, holding that stage's routes of the table. */
+/**
+ * One Express router per stage, holding that stage's routes of the table: one Express route per
+ * path with each of its methods (a request's path is matched once per path, not once per method).
+ */
 export function routerOf(routes: Route[], stage: Stage, deps: RouteDeps): Router {
   const router = Router();
+  const byPath = new Map<string, ReturnType<Router['route']>>();
   for (const route of routes) {
     if ((route.stage ?? 'api') !== stage) continue;
-    router[route.method](expressPath(route.path), handlerOf(route, deps));
+    let expressRoute = byPath.get(route.path);
+    if (!expressRoute) byPath.set(route.path, (expressRoute = router.route(expressPath(route.path))));
+    expressRoute[route.method](handlerOf(route, deps));
   }
   return router;
 }

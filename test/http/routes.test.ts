@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { httpSettingsOf } from '../../src/http/deps.js';
+import { routeTable } from '../../src/http/routes/index.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
 // The route table is the one list of what the service serves: every path answers its
@@ -77,6 +79,18 @@ describe('routes: one table for the routes, the 405 answers and the document', (
       expect(response.status, path).to.equal(404);
       expect(response.body.detail, path).to.match(/^No route/);
     }
+  });
+
+  it('no request path matches two paths of the table (each path is one Express route, so their order decides nothing)', () => {
+    const paths = [...new Set(routeTable(httpSettingsOf(app.config)).map((route) => route.path))];
+    const segments = (path: string) => path.split('/');
+    const overlapping = paths.flatMap((a, i) =>
+      paths.slice(i + 1).filter((b) => {
+        const [x, y] = [segments(a), segments(b)];
+        return x.length === y.length && x.every((part, at) => part === y[at] || part.startsWith('{') || y[at]!.startsWith('{'));
+      }).map((b) => `${a} and ${b}`),
+    );
+    expect(overlapping).to.deep.equal([]);
   });
 
   it('the document lists exactly these paths and methods', async () => {
