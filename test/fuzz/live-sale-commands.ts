@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import type { Cluster, Redis } from 'ioredis';
 import type { Api, ApiResponse } from '../helpers/api.js';
+import { untilPast } from '../helpers/eventually.js';
 import { assertStored } from '../helpers/invariants-stored.js';
 import type { Operator } from '../helpers/operator.js';
 import { LiveSaleModel, refused, type MBlock, type MEntry, type MHold, type Prediction, type SeatGrant } from './live-sale-model.js';
@@ -438,6 +439,69 @@ class PutQuota implements Cmd {
   toString = () => `putQuota(${this.q}, ${this.capacity}, ${this.members.join(',')})`;
 }
 
+/**
+ * A hold with a 1 s ttl that lapses: a public one, one from a block (its seats go back to the
+ * block while it is active), or the offer a joining entry gets at once (the entry ends
+ * expired). Once per run: each waits for the hold's expires_at to pass; a read then gives
+ * its seats back (if the expiry job has not) and serves the waiting lists.
+ */
+class Expire implements Cmd {
+  constructor(readonly kind: number, readonly c: number, readonly qty: number) {}
+  check = (m: Readonly<LiveSaleModel>) => m.expireRuns < 1;
+  async run(m: LiveSaleModel, r: Real) {
+    m.expireRuns++;
+    const c = catAt(m, this.c);
+    let hold: MHold | undefined;
+    let expiresAt: string | undefined;
+    const withBlock = m.blocks.find((b) => b.status === 'active' && b.lines.size > 0);
+    if (this.kind === 1 && withBlock) {
+      const [cid] = [...withBlock.lines.keys()];
+      const ask = { category_id: cid!, qty: 1 };
+      const expected = m.predictFromBlock(withBlock, ask);
+      const response = await op(r).holdFromBlock({ event_id: r.eventId, block_id: withBlock.blockId, ttl: 1, ...ask });
+      if (refused(expected)) return expectRefusal(response, expected, `lapsing hold from a block: ${JSON.stringify(response.body)}`);
+      expectGrant(response, expected, `lapsing hold from a block: ${JSON.stringify(response.body)}`);
+      hold = { holdId: response.body.hold_id, token: response.body.payment_token, items: expected.items, seats: expected.seats, state: 'active', block: withBlock };
+      m.take(hold);
+      expiresAt = response.body.expires_at;
+    } else if (this.kind === 2) {
+      // only an entry offered at once: one left waiting with a 1 s ttl would lapse unseen later
+      if (!m.onSale(c) || m.waitingOf(c.id).length > 0 || m.purchasable(c) < this.qty || this.qty > c.total) return;
+      const response = await r.api.join(r.eventId, { category_id: c.id, qty: this.qty, ttl: 1 });
+      expect(response.status, JSON.stringify(response.body)).to.equal(201);
+      const entry = m.join(response.body.entry_id, response.body.entry_token, c.id, this.qty);
+      await serveAndLearn(m, r);
+      expect([response.body.status, entry.state], 'offered at once').to.deep.equal(['offered', 'offered']);
+      hold = entry.hold!;
+      expiresAt = (await r.api.getHold(hold.holdId)).body.expires_at;
+    } else {
+      const body: Record<string, unknown> = { event_id: r.eventId, category_id: c.id, qty: this.qty, ttl: 1 };
+      if (c.kind === 'seated') body.adjacent = false;
+      const expected = m.predictQty(c.id, this.qty, false, c.kind !== 'seated');
+      const response = await r.api.holdSeats(body);
+      const what = `lapsing hold ${JSON.stringify(body)}: ${JSON.stringify(response.body)}`;
+      if (refused(expected)) return expectRefusal(response, expected, what);
+      expectGrant(response, expected, what);
+      hold = { holdId: response.body.hold_id, token: response.body.payment_token, items: expected.items, seats: expected.seats, state: 'active' };
+      m.take(hold);
+      expiresAt = response.body.expires_at;
+    }
+    r.touchedHolds.add(hold);
+    await untilPast(expiresAt!, 100);
+    // a read gives back a past-due hold's seats before it answers (the job may have already)
+    expect((await r.api.getEvent(r.eventId)).status).to.equal(200);
+    hold.state = 'expired';
+    m.giveBack(hold, 'held');
+    if (hold.block) r.touchedBlocks.add(hold.block);
+    if (hold.entry) {
+      hold.entry.state = 'expired';
+      r.touchedEntries.add(hold.entry);
+    }
+    await serveAndLearn(m, r);
+  }
+  toString = () => `expire(${['public', 'from a block', 'offer'][this.kind % 3]}, c${this.c}, ${this.qty})`;
+}
+
 class DeleteQuota implements Cmd {
   constructor(readonly q: number) {}
   check = () => true;
@@ -476,6 +540,7 @@ export const commands: fc.Arbitrary<Cmd>[] = [
   fc.tuple(fc.nat(2), fc.integer({ min: 1, max: 14 }), fc.array(catIndex, { minLength: 1, maxLength: 3 })).map(([q, c, cats]) => new PutQuota(q, c, cats)),
   fc.tuple(fc.nat(2), fc.integer({ min: 1, max: 14 }), fc.array(catIndex, { minLength: 1, maxLength: 3 })).map(([q, c, cats]) => new PutQuota(q, c, cats)),
   fc.nat(2).map((q) => new DeleteQuota(q)),
+  fc.tuple(fc.nat(2), catIndex, fc.integer({ min: 1, max: 2 })).map(([kind, c, qty]) => new Expire(kind, c, qty)),
 ];
 
 export async function compare(m: LiveSaleModel, r: Real) {

@@ -93,6 +93,8 @@ export class LiveSaleModel {
   holds: MHold[] = [];
   entries: MEntry[] = [];
   blocks: MBlock[] = [];
+  /** holds let lapse so far (each costs a second of waiting) */
+  expireRuns = 0;
   private joined = 0;
 
   constructor(readonly maxQty: number) {}

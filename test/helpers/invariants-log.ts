@@ -183,6 +183,7 @@ export function assertLogReplays(input: ReplayInput): void {
       expect(entry.kind, `${what}: kind`).to.equal(now!.kind);
       expect(entry.qty, `${what}: adds seats`).to.be.at.least(1);
       replay.set(cid, { total: entry.qty, available: entry.qty, held: 0, booked: 0, blocked: 0 });
+      if (entry.sales !== undefined) categorySales.set(cid, entry.sales);
       if (now!.kind === 'seated') {
         const seats = [...seatCategory].filter(([, c]) => c === cid).map(([seat]) => seat);
         expect(seats.length, `${what}: qty == the seats of its rows`).to.equal(entry.qty);
