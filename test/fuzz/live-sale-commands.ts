@@ -432,9 +432,11 @@ class PutQuota implements Cmd {
     const used = categories.reduce((sum, cid) => sum + m.cat(cid)!.total - m.cat(cid)!.available, 0);
     if (used > this.capacity) return expectRefusal(response, { refuse: 409, type: 'quota-in-use', extra: { used } }, what);
     expect(response.status, what).to.equal(200);
-    expect(response.body, what).to.deep.equal({ quota_id: qid, capacity: this.capacity, categories, used, available: this.capacity - used });
-    m.quotas.set(qid, { id: qid, capacity: this.capacity, categories });
+    const quota = { id: qid, capacity: this.capacity, categories };
+    m.quotas.set(qid, quota);
+    // the answer shows the quota after the offers its room made in the same step
     await serveAndLearn(m, r);
+    expect(response.body, what).to.deep.equal({ quota_id: qid, capacity: this.capacity, categories, used: m.used(quota), available: m.room(quota) });
   }
   toString = () => `putQuota(${this.q}, ${this.capacity}, ${this.members.join(',')})`;
 }
