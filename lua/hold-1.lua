@@ -58,7 +58,8 @@ local spec = ARGV[10]
 local blockLocalId = ARGV[13] or ''
 
 local ctx = newContext(KEYS[1], eventId)
-if not loadEvent(ctx) then
+-- (a qty hold that names its category reads it with the event)
+if not loadEvent(ctx, mode == 'qty' and string.match(spec, '^([^|]*)|') or nil) then
   return reply(ctx, -1)
 end
 

@@ -148,11 +148,11 @@ local function queueGateKeys(keys)
 end
 
 local function admissionGate(ctx, ticketLocalId, tokenDigest, forHold)
-  local q = queueGateKeys(ctx.keys)
-  local s = queueLoad(q.queue)
+  local s = queueLoad(ctx.keys.queue)
   if not s then
     return nil
   end
+  local q = queueGateKeys(ctx.keys)
   if not ticketLocalId or ticketLocalId == '' then
     return -30
   end

@@ -35,9 +35,24 @@ end
 -- nothing. An event stored by version 1 (one pool, no categories) reads as one `general`
 -- category, and is upgraded in place by upgradeEvent once the script has checked its
 -- arguments.
-local function loadEvent(ctx)
-  local e = redis.call('HMGET', ctx.keys.event, 'cats', 'total', 'max_per_hold', 'available', 'held', 'booked',
-    'blocked', 'sales', 'quotas', 'version')
+-- The category fields cat() reads, in that order.
+local CATEGORY_FIELDS = { 'kind', 'name', 'total', 'available', 'held', 'booked', 'blocked', 'sales', 'quotas', 'groups' }
+
+local function categoryOf(cid, f, at)
+  return { id = cid, kind = f[at], name = f[at + 1], total = tonumber(f[at + 2]), available = tonumber(f[at + 3]),
+    held = tonumber(f[at + 4]), booked = tonumber(f[at + 5]), blocked = tonumber(f[at + 6]) or 0, sales = f[at + 7] or 'open',
+    quotas = splitList(f[at + 8]), groups = tonumber(f[at + 9]) }
+end
+
+-- (`prefetch`: a category id the script will read, fetched in the same command when given)
+local function loadEvent(ctx, prefetch)
+  local fields = { 'cats', 'total', 'max_per_hold', 'available', 'held', 'booked', 'blocked', 'sales', 'quotas', 'version' }
+  if prefetch and prefetch ~= '' then
+    for _, field in ipairs(CATEGORY_FIELDS) do
+      fields[#fields + 1] = 'c:' .. prefetch .. ':' .. field
+    end
+  end
+  local e = redis.call('HMGET', ctx.keys.event, unpack(fields))
   if not e[2] then
     return false
   end
@@ -51,6 +66,9 @@ local function loadEvent(ctx)
   ctx.sales = e[8] or 'open'
   ctx.quotaIds = splitList(e[9])
   ctx.version = tonumber(e[10]) or 0
+  if e[11] and e[1] then
+    ctx.prefetched = categoryOf(prefetch, e, 11)
+  end
   return true
 end
 
@@ -74,17 +92,20 @@ local function cat(ctx, cid)
   if not hasCategory(ctx, cid) then
     return nil
   end
+  if ctx.prefetched and ctx.prefetched.id == cid then
+    ctx.cats[cid] = ctx.prefetched
+    return ctx.prefetched
+  end
   if ctx.legacy then
     local s = ctx.sums
     c = { id = cid, kind = 'general', name = cid, total = s.total, available = s.available, held = s.held,
       booked = s.booked, blocked = 0, sales = 'open', quotas = {} }
   else
-    local p = 'c:' .. cid .. ':'
-    local f = redis.call('HMGET', ctx.keys.event, p .. 'kind', p .. 'name', p .. 'total', p .. 'available',
-      p .. 'held', p .. 'booked', p .. 'blocked', p .. 'sales', p .. 'quotas', p .. 'groups')
-    c = { id = cid, kind = f[1], name = f[2], total = tonumber(f[3]), available = tonumber(f[4]),
-      held = tonumber(f[5]), booked = tonumber(f[6]), blocked = tonumber(f[7]) or 0, sales = f[8] or 'open',
-      quotas = splitList(f[9]), groups = tonumber(f[10]) }
+    local fields = {}
+    for i, field in ipairs(CATEGORY_FIELDS) do
+      fields[i] = 'c:' .. cid .. ':' .. field
+    end
+    c = categoryOf(cid, redis.call('HMGET', ctx.keys.event, unpack(fields)), 1)
   end
   ctx.cats[cid] = c
   return c
