@@ -91,41 +91,57 @@ function longestRun(status: string): number {
   return best;
 }
 
+/** A summary string of 2-byte numbers (lua/includes/seatmap.lua u16), as numbers. */
+function u16s(text: Buffer | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  return Array.from({ length: text.length / 2 }, (_, i) => text.readUInt16BE(2 * i));
+}
+
 /**
- * The summaries best available reads agree with the seat strings: per row its free seats and
- * longest free run; per row group of each category its rows (in position order), the sum of
- * their free seats and the longest of their runs.
+ * The summaries best available reads agree with the seat strings: for each row group of each
+ * seated category, its rows (in position order) and each row's free seats and longest free
+ * run; for each category, each group's longest run and free seats. A row of version 2 not
+ * indexed yet keeps its own free and run fields instead.
  */
 export async function assertRowSummaries(ev: LuaEvent): Promise<void> {
   const k = ev.k;
   const [rows, seats, free, run, groups, event] = await Promise.all([
     ev.redis.hgetall(k.rows), ev.redis.hgetall(k.seats), ev.redis.hgetall(k.rowFree), ev.redis.hgetall(k.rowRun),
-    ev.redis.hgetall(k.rowGroups), ev.redis.hgetall(k.event),
+    ev.redis.hgetallBuffer(k.rowGroups), ev.redis.hgetall(k.event),
   ]);
   const cats = (event.cats ?? '').split(',').filter(Boolean);
+  const freeOf = (row: string) => (seats[row]!.match(/A/g) ?? []).length;
+  const runOf = (row: string) => longestRun(seats[row]!);
   const byCategory = new Map<string, string[]>();
   for (const [row, info] of Object.entries(rows)) {
     const [cid, , , pos] = info.split(',');
     if (!cats.includes(cid!)) continue;
-    const status = seats[row]!;
-    expect(Number(free[row]), `row ${row}: free seats summary`).to.equal((status.match(/A/g) ?? []).length);
-    expect(Number(run[row]), `row ${row}: longest run summary`).to.equal(longestRun(status));
-    if (pos === undefined || pos === '') continue; // a row of version 2 not indexed yet
+    if (pos === undefined || pos === '') {
+      expect([Number(free[row]), Number(run[row])], `row ${row} of version 2: its free seats and run`).to.deep.equal([freeOf(row), runOf(row)]);
+      continue;
+    }
     const list = byCategory.get(cid!) ?? [];
     list[Number(pos)] = row;
     byCategory.set(cid!, list);
   }
   for (const [cid, list] of byCategory) {
-    const groupCount = event[`c:${cid}:groups`];
-    if (groupCount === undefined) continue;
-    expect(Number(groupCount), `${cid}: groups`).to.equal(Math.ceil(list.length / 64));
-    for (let g = 0; g < Number(groupCount); g++) {
+    const groupCount = Number(event[`c:${cid}:groups`]);
+    expect(groupCount, `${cid}: groups`).to.equal(Math.ceil(list.length / 64));
+    const gruns = u16s(groups[`${cid}#gruns`]);
+    const gfrees = u16s(groups[`${cid}#gfrees`]);
+    for (let g = 0; g < groupCount; g++) {
       const names = list.slice(g * 64, g * 64 + 64);
       const key = `${cid}#${g}`;
-      expect(groups[key], `${key}: its rows`).to.equal(names.join(','));
-      expect(Number(groups[`${key}#free`]), `${key}: free`).to.equal(names.reduce((sum, r) => sum + Number(free[r]), 0));
-      expect(Number(groups[`${key}#run`]), `${key}: run`).to.equal(Math.max(0, ...names.map((r) => Number(run[r]))));
+      expect(groups[key]?.toString(), `${key}: its rows`).to.equal(names.join(','));
+      const runs = u16s(groups[`${key}#runs`]);
+      const frees = u16s(groups[`${key}#frees`]);
+      expect(runs, `${key}: each row's longest run`).to.deep.equal(names.map(runOf));
+      expect(frees, `${key}: each row's free seats`).to.deep.equal(names.map(freeOf));
+      expect(gruns?.[g], `${cid}: group ${g}'s longest run`).to.equal(Math.max(0, ...runs!));
+      expect(gfrees?.[g], `${cid}: group ${g}'s free seats`).to.equal(frees!.reduce((sum, n) => sum + n, 0));
     }
+    expect(gruns?.length, `${cid}: a run per group`).to.equal(groupCount);
+    expect(gfrees?.length, `${cid}: free seats per group`).to.equal(groupCount);
   }
 }
 
@@ -193,15 +209,19 @@ export async function assertLogFromStorage(ev: LuaEvent, quotasAtCreation?: Repl
  * no blocks, quotas, pauses or capacity changes) as version 2 stored it: no per-category
  * blocked, sales or quotas, no version, no row groups (a seated category lists its rows, each
  * row its place in the event, no position), no `active:links` (an offer names its entry only
- * in its record). What this version then reads is what an in-place upgrade meets.
+ * in its record; each row's free seats and longest free run in hashes of their own). What this
+ * version then reads is what an in-place upgrade meets.
  */
 export async function storeAsVersion2(ev: LuaEvent): Promise<void> {
   const k = ev.k;
-  const [event, rows] = await Promise.all([ev.redis.hgetall(k.event), ev.redis.hgetall(k.rows)]);
+  const [event, rows, seats] = await Promise.all([ev.redis.hgetall(k.event), ev.redis.hgetall(k.rows), ev.redis.hgetall(k.seats)]);
   const cats = event.cats!.split(',');
   const gone = ['version', 'blocked', 'sales', 'quotas'];
   const rowLists: Record<string, string> = {};
   const rowInfos: Record<string, string> = {};
+  // version 2 kept each row's free seats and longest free run in hashes of their own
+  const rowFree: Record<string, number> = {};
+  const rowRun: Record<string, number> = {};
   let order = 0;
   for (const cid of cats) {
     gone.push(`c:${cid}:blocked`, `c:${cid}:sales`, `c:${cid}:quotas`, `c:${cid}:groups`);
@@ -210,10 +230,16 @@ export async function storeAsVersion2(ev: LuaEvent): Promise<void> {
       .filter(([, info]) => info.split(',')[0] === cid)
       .sort(([, a], [, b]) => Number(a.split(',')[3]) - Number(b.split(',')[3]));
     rowLists[`c:${cid}:rows`] = mine.map(([row]) => row).join(',');
-    for (const [row, info] of mine) rowInfos[row] = `${cid},${info.split(',')[1]},${order++}`;
+    for (const [row, info] of mine) {
+      rowInfos[row] = `${cid},${info.split(',')[1]},${order++}`;
+      rowFree[row] = (seats[row]!.match(/A/g) ?? []).length;
+      rowRun[row] = longestRun(seats[row]!);
+    }
   }
   const multi = ev.redis.multi().hdel(k.event, ...gone).del(k.rowGroups, k.activeLinks);
-  if (Object.keys(rowLists).length > 0) multi.hset(k.event, rowLists).hset(k.rows, rowInfos);
+  if (Object.keys(rowLists).length > 0) {
+    multi.hset(k.event, rowLists).hset(k.rows, rowInfos).del(k.rowFree, k.rowRun).hset(k.rowFree, rowFree).hset(k.rowRun, rowRun);
+  }
   await multi.exec();
 }
 
