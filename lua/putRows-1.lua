@@ -8,9 +8,12 @@
 -- ARGV[3] position of the chunk's first row in the category (0-based, a multiple of the
 --         row group size, 64)
 -- ARGV[4] rows, JSON: [["A", 20], ["B", 22], …] (at most 4,032)
+-- ARGV[5] staging id: the attempt adding the category ('' for an event being created); the
+--         first chunk makes it the owner of the category's rows, a later chunk of an attempt
+--         that no longer owns them (another one started after it) writes nothing
 -- Returns {1, rows written}
 --         {-24, row}   a row name the event already has in another category
---         {-25}        the category exists already
+--         {-25}        the category exists already, or another attempt is writing its rows
 --@include categories
 
 local eventId = nonEmpty(ARGV[1], 'event id')
@@ -23,6 +26,7 @@ local rows = cjson.decode(ARGV[4])
 if type(rows) ~= 'table' or #rows == 0 or #rows > 63 * ROW_GROUP then
   error('bad argument rows')
 end
+local stagingId = ARGV[5] or ''
 local ctx = newContext(KEYS[1], eventId)
 local cats = redis.call('HGET', ctx.keys.event, 'cats')
 for _, id in ipairs(splitList(cats)) do
@@ -32,9 +36,14 @@ for _, id in ipairs(splitList(cats)) do
 end
 
 -- The first chunk starts the category's rows afresh: rows an earlier attempt wrote for this
--- id (refused, or never activated) must not stay among them.
+-- id (refused, never activated, or still writing) must not stay among them.
 if first == 0 then
   dropUnaddedRows(ctx, cid)
+  if stagingId ~= '' then
+    redis.call('HSET', ctx.keys.rowGroups, cid .. '#owner', stagingId)
+  end
+elseif not ownsStagedRows(ctx, cid, stagingId) then
+  return {-25}
 end
 
 -- Check everything before the first write.

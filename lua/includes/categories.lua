@@ -54,6 +54,7 @@ end
 -- read as its seats (rowState finds a row's category by the id it was written with).
 -- At most one category's rows (2,000), so bounded.
 local function dropUnaddedRows(ctx, cid)
+  redis.call('HDEL', ctx.keys.rowGroups, cid .. '#owner')
   local g = 0
   while true do
     local key = cid .. '#' .. g
@@ -71,6 +72,14 @@ local function dropUnaddedRows(ctx, cid)
     redis.call('HDEL', ctx.keys.rowGroups, key, key .. '#runs', key .. '#frees')
     g = g + 1
   end
+end
+
+-- Rows of a category being added are written by one attempt at a time: the attempt whose
+-- first chunk came last owns them (`<cid>#owner` in the row groups hash); an attempt that no
+-- longer owns them writes no more, and does not add the category. (An event's creation passes
+-- no staging id: its event id is its own.)
+local function ownsStagedRows(ctx, cid, stagingId)
+  return stagingId == '' or redis.call('HGET', ctx.keys.rowGroups, cid .. '#owner') == stagingId
 end
 
 -- Writes a checked category with every seat available, in the context's counts.

@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { ScriptCode } from '../redis/scripts.js';
-import { notFound } from './errors.js';
+import { DomainError, notFound } from './errors.js';
 import { EventScripts, type DomainDeps } from './event-scripts.js';
 import type { Events } from './events.js';
 import { isEventId } from './ids.js';
@@ -29,13 +30,20 @@ export class Categories {
     if (!isEventId(eventId)) throw notFound('event', eventId);
     const exists = await this.deps.client.hexists(this.deps.keys.eventKey(eventId), 'total');
     if (!exists) throw notFound('event', eventId);
-    const spec = await putCategoryRows(this.eventScripts, eventId, input);
-    const reply = await this.eventScripts.run('addCategory', eventId, [eventId, JSON.stringify(spec)]);
+    // the rows this attempt writes are its own: two requests adding one id at once never mix theirs
+    const stagingId = attempt.id ?? randomUUID();
+    const spec = await putCategoryRows(this.eventScripts, eventId, input, stagingId);
+    const reply = await this.eventScripts.run('addCategory', eventId, [eventId, JSON.stringify(spec), stagingId]);
+    const refused = () => refusalOf('addCategory', reply, { subject: 'category', id: input.categoryId, eventId });
     const doneBefore = reply.code === ScriptCode.CategoryExists && attempt.retry === true;
-    if (reply.code !== ScriptCode.Ok && !doneBefore) {
-      throw refusalOf('addCategory', reply, { subject: 'category', id: input.categoryId, eventId });
+    if (reply.code !== ScriptCode.Ok && !doneBefore) throw refused();
+    try {
+      return await this.read(eventId, input.categoryId);
+    } catch (error) {
+      // a retry that found another request adding this id, which has not yet: refused as that one's
+      if (doneBefore && error instanceof DomainError && error.code === 'not-found') throw refused();
+      throw error;
     }
-    return this.read(eventId, input.categoryId);
   }
 
   async update(eventId: string, categoryId: string, changes: CategoryChanges): Promise<CategoryView> {

@@ -382,6 +382,36 @@ function raceSuite(backend: 'single' | 'cluster') {
       await check(eventId);
     });
 
+    it('additions of one category id racing each other: one 201 with its own rows, the others 409, never a 5xx', async () => {
+      for (let round = 0; round < 4; round++) {
+        const eventId = await createEvent({ categories: [{ category_id: 'floor', capacity: 10 }] });
+        // each its own rows; seated and general bodies mixed
+        const bodies = Array.from({ length: 8 }, (_, i) =>
+          i % 4 === 3
+            ? { category_id: 'box', capacity: 5 + i }
+            : { category_id: 'box', rows: [{ row: `R${'ABCDEFGH'[i]}`, seats: 2 + i }, { row: `S${'ABCDEFGH'[i]}`, seats: 3 }] },
+        );
+        const answers = await Promise.all(bodies.map((body, i) => operator(i).addCategory(eventId, body)));
+        expect(answers.map((a) => a.status).sort(), `round ${round}: ${tally(answers)}`).to.deep.equal([201, 409, 409, 409, 409, 409, 409, 409]);
+        const won = answers.findIndex((a) => a.status === 201);
+        for (const a of answers) if (a.status === 409) expect(typeOf(a)).to.equal('category-exists');
+        const body = bodies[won]!;
+        const total = 'rows' in body ? body.rows!.reduce((sum, row) => sum + row.seats, 0) : body.capacity;
+        expect(answers[won]!.body, 'the category the 201 describes is its own').to.include({ category_id: 'box', total, available: total });
+        const rows = (await client(0).seats(eventId)).body.rows.map((r: any) => `${r.row}:${r.seats}`);
+        expect(rows, 'the rows of the request that was answered 201, and no others').to.deep.equal(
+          'rows' in body ? body.rows!.map((r) => `${r.row}:${r.seats}`) : [],
+        );
+        // the losers' rows are no seats of the event
+        for (const [i, other] of bodies.entries()) {
+          if (i === won || !('rows' in other)) continue;
+          const held = await client(i).holdSeats({ event_id: eventId, seats: [`${other.rows![0]!.row}1`], ttl: 60 });
+          expect(held.status, `a seat of a refused addition: ${JSON.stringify(held.body)}`).to.equal(422);
+        }
+        await check(eventId);
+      }
+    });
+
     it('hundreds of concurrent holds, blocks, releases and quota changes over categories of overlapping quotas: no quota ever exceeded', async () => {
       const quotas = [
         { quota_id: 'early', capacity: 70, categories: ['a', 'b'] },
