@@ -1,7 +1,5 @@
 import cluster from 'node:cluster';
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import type { Config } from './config.js';
 import { AdmissionQueue, queueMetricsHooks } from './domain/admission-queue.js';
 import { AuditLog } from './domain/audit-log.js';
@@ -20,6 +18,7 @@ import { WaitingList } from './domain/waiting-list.js';
 import { WebhookStore } from './domain/webhooks/store.js';
 import { Webhooks } from './domain/webhooks/webhooks.js';
 import { createApp } from './http/app.js';
+import { listen } from './http/listener.js';
 import { httpSettingsOf, type DomainOperations } from './http/deps.js';
 import { auditEntryJson } from './http/views/events.js';
 import { ExpiryQueues } from './jobs/expiry-queue.js';
@@ -31,14 +30,13 @@ import type { Logger } from './logger.js';
 import { overdueExpiryJobs } from './metrics/expiry-backlog.js';
 import { Metrics } from './metrics/registry.js';
 import { CachedSeatTotals } from './metrics/seat-totals-cache.js';
-import { createRedisClient, dataNodesAnswer, waitUntilReady, type RedisClient, type RedisTarget } from './redis/client.js';
-import { unsafeEvictionPolicies } from './redis/eviction-policy.js';
-import { functionLibrary } from './redis/function-library.js';
-import { loadLibrary, pruneLibraries } from './redis/functions.js';
+import { createRedisClient, dataNodesAnswer, redisTarget, waitUntilReady, type RedisClient } from './redis/client.js';
+import { checkEvictionPolicy, watchEvictionPolicy } from './redis/eviction-policy.js';
+import { loadFunctionLibrary } from './redis/functions.js';
 import { KeySpace } from './redis/keys.js';
 import { Scripts } from './redis/scripts.js';
 import { readSeatTotals } from './redis/seat-totals.js';
-import { LiveStreams } from './stream/live-streams.js';
+import { LiveStreams, STREAM_CLIENT_LIMITS, STREAM_POLL_MS } from './stream/live-streams.js';
 import { LogTail } from './stream/log-tail.js';
 import { streamEntryJson } from './http/views/stream.js';
 
@@ -68,21 +66,6 @@ export interface StopOptions {
 
 const READY_TIMEOUT_MS = 15_000;
 const RECLAIM_BATCH = 200;
-const EVICTION_RECHECK_MS = 5_000;
-/**
- * How often each watched event's log is read for other instances' writes (this instance's
- * own wake its reader at once): entries reach browsers within this plus a round trip.
- */
-const STREAM_POLL_MS = 250;
-/** A live stream whose client leaves 256 KiB unread (after its opening) is let go. */
-const STREAM_CLIENT_LIMITS = { maxUnsentBytes: 256 * 1024, maxPendingFrames: 10_000, drainTimeoutMs: 30_000 };
-
-export function redisTarget(config: Config): RedisTarget {
-  if (config.REDIS_CLUSTER_NODES) return { kind: 'cluster', nodes: config.REDIS_CLUSTER_NODES };
-  if (config.REDIS_URL) return { kind: 'single', url: config.REDIS_URL };
-  throw new Error('no Redis configured: set REDIS_URL or REDIS_CLUSTER_NODES');
-}
-
 export interface ServiceHooks {
   /** called with the metrics before the listener opens (a cluster worker aggregates through its primary) */
   onMetrics?(metrics: Metrics): void;
@@ -110,13 +93,13 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   for (const client of clients) client.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis'));
   try {
     await Promise.all([waitUntilReady(commands, READY_TIMEOUT_MS), waitUntilReady(background, READY_TIMEOUT_MS)]);
-    await checkEvictionPolicy(commands, config, logger);
-    await loadFunctions(commands, logger);
+    await checkEvictionPolicy(commands, config.REDIS_EVICTION_CHECK, logger);
+    await loadFunctionLibrary(commands, logger);
   } catch (error) {
     for (const client of clients) client.disconnect();
     throw error;
   }
-  const evictionWatch = watchEvictionPolicy(commands, config, logger);
+  const evictionWatch = watchEvictionPolicy(commands, config.REDIS_EVICTION_CHECK, logger);
 
   const keys = new KeySpace(config.KEY_PREFIX);
   const scripts = new Scripts(commands);
@@ -131,9 +114,9 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   expiryQueue.onAddFailed = (holdId, error) =>
     logger.warn({ holdId, err: String(error) }, 'expiry job not scheduled; the reconciler will expire the hold');
   let shuttingDown = false;
-  const isReady = async () => !shuttingDown && evictionWatch.safe() && (await ping(commands));
+  const isReady = async () => !shuttingDown && evictionWatch.safe() && (await dataNodesAnswer(commands));
   const seatTotals = new CachedSeatTotals(() => readSeatTotals(commands, keys), config.SEAT_GAUGES_MAX_AGE_MS, () =>
-    ping(commands),
+    dataNodesAnswer(commands),
   );
   const webhookStore = new WebhookStore(commands, keys);
   const metrics = new Metrics(() => seatTotals.totals(), {
@@ -274,20 +257,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
         })
       : null;
 
-  // While shutting down, every response closes its connection: keep-alive clients (and load
-  // balancers) reconnect elsewhere, and closing does not wait for idle keep-alive timeouts.
-  const server = createServer((req, res) => {
-    if (shuttingDown) res.setHeader('Connection', 'close');
-    app(req, res);
-  });
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 65_000;
-  server.listen(config.PORT, config.HOST);
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const { server, url, port } = await listen(app, config, () => shuttingDown);
 
   const stop = async ({ drainMs = 0 }: StopOptions = {}) => {
     shuttingDown = true;
@@ -317,64 +287,9 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   return { url, port, server, metrics, ...domain, expirer, reconciler, admissionQueue, webhookJobs, stop };
 }
 
-export class UnsafeRedisError extends Error {
-  override name = 'UnsafeRedisError';
-}
-
-async function checkEvictionPolicy(client: RedisClient, config: Config, logger: Logger): Promise<void> {
-  const unsafe = await unsafeEvictionPolicies(client);
-  if (unsafe.length === 0) return;
-  const message =
-    `Redis maxmemory-policy is ${unsafe.join(', ')}: under memory pressure it would evict holds, bookings ` +
-    `or seat counters. Set maxmemory-policy noeviction.`;
-  if (config.REDIS_EVICTION_CHECK === 'refuse') {
-    throw new UnsafeRedisError(`${message} (REDIS_EVICTION_CHECK=warn starts anyway)`);
-  }
-  logger.warn(`WARNING: ${message}`);
-}
-
-/**
- * The Lua library on every master: loaded (a version already there is kept), then the other
- * versions' libraries deleted. An instance of another version still running reloads its own
- * on its next call, so a rolling deploy loses nothing (docs/design.md).
- */
-async function loadFunctions(client: RedisClient, logger: Logger): Promise<void> {
-  const library = functionLibrary();
-  await loadLibrary(client, library);
-  try {
-    const pruned = await pruneLibraries(client, library);
-    if (pruned.length > 0) logger.info({ library: library.name, pruned }, 'deleted the Lua libraries of other versions');
-  } catch (error) {
-    logger.warn({ err: String(error) }, 'could not prune the Lua libraries of other versions');
-  }
-}
-
-/** Re-checks the policy now and then: someone may change it while we run. */
-function watchEvictionPolicy(client: RedisClient, config: Config, logger: Logger) {
-  let safe = true;
-  const timer = setInterval(() => {
-    unsafeEvictionPolicies(client)
-      .then((unsafe) => {
-        if (unsafe.length > 0) logger.warn({ policies: unsafe }, 'Redis may evict keys: set maxmemory-policy noeviction');
-        safe = unsafe.length === 0 || config.REDIS_EVICTION_CHECK === 'warn';
-      })
-      .catch(() => undefined);
-  }, EVICTION_RECHECK_MS).unref();
-  return { safe: () => safe, stop: () => clearInterval(timer) };
-}
-
 async function settledWithin(ms: number, work: (Promise<unknown> | undefined)[]): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
   await Promise.race([Promise.allSettled(work), deadline]);
   clearTimeout(timer);
-}
-
-async function ping(client: RedisClient): Promise<boolean> {
-  try {
-    // On a Cluster a plain PING reaches one node at random: every master must answer.
-    return await dataNodesAnswer(client);
-  } catch {
-    return false;
-  }
 }

@@ -8,7 +8,7 @@ import type { Scripts } from '../redis/scripts.js';
 import { clientKey } from './client-limits.js';
 import { DomainError, notFound } from './errors.js';
 import { digestToken, isEventId, newChildId, parseChildId } from './ids.js';
-import type { QueueSettings, QueueView, TicketView } from './model.js';
+import type { QueueSettings, QueueView, TicketView } from './admission-model.js';
 
 // The admission queue in front of an event (a virtual waiting room). All the state and the
 // whole schedule live in Redis and are computed by the queue scripts from Redis's clock, so

@@ -2,7 +2,8 @@ import type { RedisClient } from '../redis/client.js';
 import type { KeySpace } from '../redis/keys.js';
 import { DomainError, notFound } from './errors.js';
 import { isEventId } from './ids.js';
-import type { AuditEntry, AuditPage, AuditType, CategoryKind, SalesState } from './model.js';
+import type { CategoryKind, SalesState } from './model.js';
+import type { AuditEntry, AuditPage, AuditType } from './audit-entry.js';
 
 // Reads an event's audit log (a stream the seat-moving scripts write), oldest first, a page
 // at a time. Stream ids only grow, so `after` = the last id seen never misses an entry.

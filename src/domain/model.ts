@@ -1,5 +1,7 @@
-// The domain's vocabulary for version 2: what the box office takes in and gives out. The
-// HTTP layer maps these to and from JSON; the domain turns them into Lua script calls.
+// The domain's vocabulary: what the box office takes in and gives out about events, holds,
+// bookings, the waiting list and blocks. The HTTP layer maps these to and from JSON; the domain
+// turns them into Lua script calls. The audit log's entries and the admission queue's tickets
+// have their own (audit-entry.ts, admission-model.ts).
 
 export type CategoryKind = 'general' | 'seated';
 export type HoldStatus = 'active' | 'expired' | 'released' | 'booked';
@@ -213,86 +215,6 @@ export interface WaitlistEntryView {
   position?: number;
   holdId?: string;
   expiresAt?: Date;
-}
-
-/** Every type of audit-log entry (the log's schema and webhooks' `types` use this list). */
-export const AUDIT_TYPES = [
-  'hold.created',
-  'hold.released',
-  'hold.expired',
-  'hold.extended',
-  'booking.created',
-  'booking.cancelled',
-  'seats.blocked',
-  'seats.unblocked',
-  'category.added',
-  'capacity.changed',
-  'sales.changed',
-  'quota.changed',
-] as const;
-
-export type AuditType = (typeof AUDIT_TYPES)[number];
-
-export interface AuditEntry {
-  id: string;
-  at: Date;
-  type: AuditType;
-  /** null for an entry about the whole event (its sales state, a quota) */
-  categoryId: string | null;
-  qty: number;
-  holdId?: string;
-  bookingId?: string;
-  entryId?: string;
-  blockId?: string;
-  seats?: string[];
-  expiresAt?: Date;
-  /** category.added: its kind and name (its sales state is `sales`) */
-  kind?: CategoryKind;
-  name?: string;
-  /** capacity.changed: the signed change and the new capacity; quota.changed: its capacity */
-  delta?: number;
-  capacity?: number;
-  /** sales.changed */
-  sales?: SalesState;
-  /** quota.changed */
-  quotaId?: string;
-  categories?: string[];
-  removed?: boolean;
-}
-
-export interface AuditPage {
-  entries: AuditEntry[];
-  next: string | null;
-  more: boolean;
-}
-
-export type TicketStatus = 'waiting' | 'admitted' | 'expired';
-
-/** What an operator sets on PUT /events/{id}/queue. */
-export interface QueueSettings {
-  opensAt: Date;
-  /** 1–100,000 */
-  admitPerMinute: number;
-  /** 60–86,400 */
-  admissionTtlS: number;
-}
-
-export interface QueueView extends QueueSettings {
-  eventId: string;
-  /** tickets joined so far */
-  joined: number;
-  /** tickets admitted so far, expired admissions too */
-  admitted: number;
-}
-
-export interface TicketView {
-  ticketId: string;
-  eventId: string;
-  status: TicketStatus;
-  /** 1 = next; while waiting after the opening, else null */
-  position: number | null;
-  admittedAt?: Date;
-  admissionExpiresAt?: Date;
 }
 
 export interface NewBlock {

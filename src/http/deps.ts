@@ -8,7 +8,7 @@ import type { Holds } from '../domain/holds.js';
 import type { IdempotencyStore } from '../domain/idempotency.js';
 import type { Quotas } from '../domain/quotas.js';
 import type { Webhooks } from '../domain/webhooks/webhooks.js';
-import type { QueueSettings, QueueView, TicketView } from '../domain/model.js';
+import type { QueueSettings, QueueView, TicketView } from '../domain/admission-model.js';
 import type { WaitingList } from '../domain/waiting-list.js';
 import type { LiveStreams } from '../stream/live-streams.js';
 import type { Limits } from './schemas/common.js';

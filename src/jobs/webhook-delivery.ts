@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { AuditLog } from '../domain/audit-log.js';
-import type { AuditEntry } from '../domain/model.js';
+import type { AuditEntry } from '../domain/audit-entry.js';
 import { nextStep } from '../domain/webhooks/batch.js';
 import type { RetryPolicy, WebhookStore } from '../domain/webhooks/store.js';
 import type { Metrics } from '../metrics/registry.js';

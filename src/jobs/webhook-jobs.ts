@@ -1,6 +1,6 @@
 import type { AuditLog } from '../domain/audit-log.js';
 import type { DeliveryKicker } from '../domain/webhooks/webhooks.js';
-import type { AuditEntry } from '../domain/model.js';
+import type { AuditEntry } from '../domain/audit-entry.js';
 import type { RetryPolicy, WebhookStore } from '../domain/webhooks/store.js';
 import type { Metrics } from '../metrics/registry.js';
 import type { RedisClient } from '../redis/client.js';

@@ -1,4 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { Config } from '../config.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -22,6 +23,12 @@ export interface ClientOptions {
 }
 
 const reconnectDelay = (attempt: number) => Math.min(50 * attempt, 1_000);
+
+export function redisTarget(config: Pick<Config, 'REDIS_CLUSTER_NODES' | 'REDIS_URL'>): RedisTarget {
+  if (config.REDIS_CLUSTER_NODES) return { kind: 'cluster', nodes: config.REDIS_CLUSTER_NODES };
+  if (config.REDIS_URL) return { kind: 'single', url: config.REDIS_URL };
+  throw new Error('no Redis configured: set REDIS_URL or REDIS_CLUSTER_NODES');
+}
 
 export function createRedisClient(target: RedisTarget, options: ClientOptions): RedisClient {
   const perRole: RedisOptions =
@@ -86,7 +93,8 @@ export function dataNodes(client: RedisClient): Redis[] {
 
 /**
  * True when every node that holds data answers PING. On a Cluster that is every master the
- * slot map names: a lost master leaves ioredis's pool, so the pool alone looks healthy.
+ * slot map names: a lost master leaves ioredis's pool, so the pool alone looks healthy. False,
+ * never a rejection, when one does not.
  */
 export async function dataNodesAnswer(client: RedisClient): Promise<boolean> {
   const nodes = dataNodes(client);
@@ -98,6 +106,10 @@ export async function dataNodesAnswer(client: RedisClient): Promise<boolean> {
       if (!owner || !connected.has(owner)) return false;
     }
   }
-  const replies = await Promise.all(nodes.map((node) => node.ping()));
-  return replies.every((reply) => reply === 'PONG');
+  try {
+    const replies = await Promise.all(nodes.map((node) => node.ping()));
+    return replies.every((reply) => reply === 'PONG');
+  } catch {
+    return false;
+  }
 }

@@ -1,4 +1,5 @@
 import type { ChainableCommander, Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
 import { dataNodes, type RedisClient } from './client.js';
 import { functionLibrary, LIBRARY_NAME, type FunctionLibrary } from './function-library.js';
 
@@ -75,6 +76,22 @@ function located(error: unknown, library: FunctionLibrary): unknown {
     error.message = error.message.replace(LIBRARY_LINE, (_text, line: string) => library.origin(Number(line)));
   }
   return error;
+}
+
+/**
+ * At start: the library on every master (a version already there is kept), then the other
+ * versions' libraries deleted. An instance of another version still running reloads its own
+ * on its next call, so a rolling deploy loses nothing (docs/design.md).
+ */
+export async function loadFunctionLibrary(client: RedisClient, logger: Logger): Promise<void> {
+  const library = functionLibrary();
+  await loadLibrary(client, library);
+  try {
+    const pruned = await pruneLibraries(client, library);
+    if (pruned.length > 0) logger.info({ library: library.name, pruned }, 'deleted the Lua libraries of other versions');
+  } catch (error) {
+    logger.warn({ err: String(error) }, 'could not prune the Lua libraries of other versions');
+  }
 }
 
 /** Calls the library's functions on one client (a Redis or a Cluster: FCALL goes to the node of its first key). */

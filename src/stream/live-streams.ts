@@ -22,6 +22,14 @@ export interface LiveStreamSettings {
   limits: StreamClientLimits;
 }
 
+/**
+ * How often each watched event's log is read for other instances' writes (this instance's
+ * own wake its reader at once): entries reach browsers within this plus a round trip.
+ */
+export const STREAM_POLL_MS = 250;
+/** A live stream whose client leaves 256 KiB unread (after its opening) is let go. */
+export const STREAM_CLIENT_LIMITS = { maxUnsentBytes: 256 * 1024, maxPendingFrames: 10_000, drainTimeoutMs: 30_000 };
+
 /** A place among the instance's streams, taken before the stream's first read and given back when it ends. */
 export interface StreamPlace {
   release(): void;

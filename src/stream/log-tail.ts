@@ -1,7 +1,7 @@
 import type { RedisClient } from '../redis/client.js';
 import type { KeySpace } from '../redis/keys.js';
 import { entryOf } from '../domain/audit-log.js';
-import type { AuditEntry } from '../domain/model.js';
+import type { AuditEntry } from '../domain/audit-entry.js';
 import { sseEvent } from './sse.js';
 
 // Reads an event's audit log forward from an entry, for live streams, and renders each entry

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { parseChildId } from '../../src/domain/ids.js';
-import type { TicketView } from '../../src/domain/model.js';
+import type { TicketView } from '../../src/domain/admission-model.js';
 import { waitUntilReady } from '../../src/redis/client.js';
 import { KeySpace } from '../../src/redis/keys.js';
 import { slotOfTag } from '../../src/redis/key-slot.js';

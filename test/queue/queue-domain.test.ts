@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { AdmissionQueue, queueMetricsHooks, randomPlaceScore } from '../../src/domain/admission-queue.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { digestToken, parseAdmissionToken, parseChildId } from '../../src/domain/ids.js';
-import type { TicketView } from '../../src/domain/model.js';
+import type { TicketView } from '../../src/domain/admission-model.js';
 import { KeySpace } from '../../src/redis/keys.js';
 import { QueueCode, QueueScripts } from '../../src/redis/queue-scripts.js';
 import { Scripts } from '../../src/redis/scripts.js';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../../src/redis/client.js';
 import type { KeySpace } from '../../src/redis/keys.js';
 import type { AdmissionQueue } from '../../src/domain/admission-queue.js';
-import type { TicketView } from '../../src/domain/model.js';
+import type { TicketView } from '../../src/domain/admission-model.js';
 import { sleep } from '../helpers/eventually.js';
 import { inPool } from '../helpers/pool.js';
 

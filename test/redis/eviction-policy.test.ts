@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { UnsafeRedisError } from '../../src/service.js';
+import { UnsafeRedisError } from '../../src/redis/eviction-policy.js';
 import { eventually } from '../helpers/eventually.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { startTestService } from '../helpers/service.js';

@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../model.js';
+import type { AuditEntry } from '../audit-entry.js';
 
 // The next step of one (webhook, event), from the log entries after its cursor: a batch of
 // up to BATCH_MAX_ENTRIES subscribed entries in log order, or, when none of the entries read

@@ -3,6 +3,7 @@ import { FunctionCalls } from '../../redis/functions.js';
 import type { KeySpace, WebhookKeys } from '../../redis/keys.js';
 import { pairsToRecord, UnexpectedReplyError, type Flat, type RedisRecord } from '../../redis/scripts.js';
 import type { WebhookRecord, WebhookStatus } from './model.js';
+import { batchOf, recordOf } from './records.js';
 
 // The webhooks' state in Redis: each webhook's record, its cursors (per event, the last log
 // id acknowledged or passed over) and its batches in flight, all under the webhook's hash
@@ -271,36 +272,4 @@ function codeOf(script: string, reply: unknown): number {
 function flatRest(script: string, reply: unknown, from: number): RedisRecord {
   codeOf(script, reply);
   return pairsToRecord((reply as Flat).slice(from));
-}
-
-function batchOf(state: string, body: string): InFlightBatch {
-  const parsed = JSON.parse(state) as { id: string; upto: string; attempts?: number; first_failed_at?: number; next_at?: number };
-  return {
-    id: parsed.id,
-    upto: parsed.upto,
-    body,
-    attempts: parsed.attempts ?? 0,
-    ...(parsed.first_failed_at !== undefined ? { firstFailedAtMs: parsed.first_failed_at } : {}),
-    ...(parsed.next_at !== undefined ? { nextAtMs: parsed.next_at } : {}),
-  };
-}
-
-function recordOf(fields: RedisRecord): WebhookRecord {
-  const failure = fields.last_failure ? (JSON.parse(fields.last_failure) as { at: number; status?: number; error: string }) : null;
-  return {
-    webhookId: fields.id!,
-    url: fields.url!,
-    eventId: fields.event_id ? fields.event_id : null,
-    types: fields.types ? fields.types.split(',') : null,
-    ...(fields.description ? { description: fields.description } : {}),
-    status: fields.status === 'disabled' ? 'disabled' : 'enabled',
-    ...(fields.status === 'disabled' && fields.disabled_reason ? { disabledReason: fields.disabled_reason } : {}),
-    createdAt: new Date(Number(fields.created_at)),
-    ...(fields.last_success_at ? { lastSuccessAt: new Date(Number(fields.last_success_at)) } : {}),
-    ...(failure
-      ? { lastFailure: { at: new Date(failure.at), ...(failure.status !== undefined ? { status: failure.status } : {}), error: failure.error } }
-      : {}),
-    secret: fields.secret!,
-    start: fields.start!,
-  };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AUDIT_TYPES } from '../../domain/model.js';
+import { AUDIT_TYPES } from '../../domain/audit-entry.js';
 import { idField, nameField } from './common.js';
 
 // The request bodies of POST and PATCH /webhooks (routes/webhooks.ts).

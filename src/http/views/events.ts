@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AUDIT_TYPES, type AuditEntry, type AuditPage, type EventPage, type EventView, type QuotaView, type SeatRowView } from '../../domain/model.js';
+import { type EventPage, type EventView, type QuotaView, type SeatRowView } from '../../domain/model.js';
+import { AUDIT_TYPES, type AuditEntry, type AuditPage } from '../../domain/audit-entry.js';
 import { count, iso, isoTime, seatList, seatTotal } from './common.js';
 
 // The answers of the event routes (routes/events.ts): an event, its seat map, its log.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { QueueView, TicketView } from '../../domain/model.js';
+import type { QueueView, TicketView } from '../../domain/admission-model.js';
 import { count, iso, isoTime } from './common.js';
 
 // The answers of the admission-queue routes (routes/queue.ts).

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { EventAtLogPosition } from '../../domain/events.js';
-import type { AuditEntry } from '../../domain/model.js';
+import type { AuditEntry } from '../../domain/audit-entry.js';
 import { auditEntryJson, auditEntrySchema, eventJson, eventSchema, seatMapJson, seatMapSchema } from './events.js';
 
 // What GET /events/{event_id}/stream sends as each event's `data`: the event as GET

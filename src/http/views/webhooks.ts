@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AUDIT_TYPES } from '../../domain/model.js';
+import { AUDIT_TYPES } from '../../domain/audit-entry.js';
 import type { WebhookView } from '../../domain/webhooks/model.js';
 import { isoTime } from './common.js';
 
