@@ -12,6 +12,8 @@ import { LiveSaleModel, refused, type MBlock, type MEntry, type MHold, type Pred
 // model; compare() then reads the event back whole.
 
 export const MAX_QTY = 6;
+/** HOLD_MAX_EXTENSIONS of the instances under test */
+export const EXTENSIONS = 2;
 const LONG_TTL = 600;
 export const QUOTA_IDS = ['q0', 'q1', 'q2'];
 
@@ -135,6 +137,39 @@ class Release implements Cmd {
     await serveAndLearn(m, r);
   }
   toString = () => `release(#${this.index})`;
+}
+
+/**
+ * An extension: to a later expires_at (900 s) while the hold has extensions left, or to an
+ * earlier one (10 s), which changes nothing and uses none. A hold of any origin (public, an
+ * offer, from a block) extends alike; a booked one is refused 409, an ended one 410.
+ */
+class Extend implements Cmd {
+  constructor(readonly index: number, readonly longer: boolean) {}
+  check = (m: Readonly<LiveSaleModel>) => m.holds.length > 0;
+  async run(m: LiveSaleModel, r: Real) {
+    const hold = pickHold(m, this.index);
+    r.touchedHolds.add(hold);
+    const left = EXTENSIONS - (hold.extended ?? 0);
+    const before = hold.state === 'active' ? (await r.api.getHold(hold.holdId)).body.expires_at : undefined;
+    const response = await r.api.extend(hold.holdId, hold.token, this.longer ? 900 : 10);
+    const what = `extend ${hold.state} (${left} left): ${JSON.stringify(response.body)}`;
+    if (hold.state === 'booked') return void expect(response.status, what).to.equal(409);
+    if (hold.state !== 'active') return void expect(response.status, what).to.equal(410);
+    if (!this.longer) {
+      expect(response.status, what).to.equal(200);
+      expect(response.body, what).to.include({ expires_at: before, extensions_left: left });
+    } else if (left === 0) {
+      expect(response.status, what).to.equal(409);
+      expect(response.body.extensions_left, what).to.equal(0);
+    } else {
+      expect(response.status, what).to.equal(200);
+      hold.extended = (hold.extended ?? 0) + 1;
+      expect(response.body.extensions_left, what).to.equal(left - 1);
+      expect(Date.parse(response.body.expires_at), what).to.be.greaterThan(Date.parse(before));
+    }
+  }
+  toString = () => `extend(#${this.index}, ${this.longer ? 900 : 10})`;
 }
 
 class Book implements Cmd {
@@ -526,6 +561,7 @@ export const commands: fc.Arbitrary<Cmd>[] = [
   fc.nat().map((i) => new Release(i)),
   fc.nat().map((i) => new Release(i)),
   fc.nat().map((i) => new Book(i)),
+  fc.tuple(fc.nat(), fc.boolean()).map(([i, longer]) => new Extend(i, longer)),
   fc.tuple(fc.nat(), fc.boolean()).map(([i, admin]) => new Cancel(i, admin)),
   fc.tuple(catIndex, fc.integer({ min: 1, max: 4 })).map(([c, q]) => new Join(c, q)),
   fc.tuple(catIndex, fc.integer({ min: 1, max: 2 })).map(([c, q]) => new Join(c, q)),
@@ -566,6 +602,7 @@ export async function compare(m: LiveSaleModel, r: Real) {
   for (const hold of r.touchedHolds) {
     const read = (await r.api.getHold(hold.holdId)).body;
     expect(read.status, `hold ${hold.holdId}`).to.equal(hold.state);
+    expect(read.extensions_left, `hold ${hold.holdId}: extensions left`).to.equal(EXTENSIONS - (hold.extended ?? 0));
     if (hold.bookingId) expect(read.booking_id).to.equal(hold.bookingId);
   }
   for (const entry of r.touchedEntries) {
@@ -573,6 +610,7 @@ export async function compare(m: LiveSaleModel, r: Real) {
     const read = (await r.api.getEntry(entry.entryId)).body;
     expect(read.status, `entry ${entry.entryId}`).to.equal(entry.state);
     if (entry.state === 'waiting') expect(read.position).to.equal(m.waitingOf(entry.category).indexOf(entry) + 1);
+    if (entry.hold && entry.state !== 'waiting') expect(read.hold_id, `entry ${entry.entryId}: its offer`).to.equal(entry.hold.holdId);
   }
   r.touchedHolds.clear();
   r.touchedEntries.clear();

@@ -53,6 +53,8 @@ export interface MHold {
   bookingState?: 'confirmed' | 'cancelled';
   entry?: MEntry;
   block?: MBlock;
+  /** extensions it has used (it may make HOLD_MAX_EXTENSIONS) */
+  extended?: number;
 }
 
 export interface MEntry {

@@ -7,12 +7,12 @@ import { httpOperator } from '../helpers/operator.js';
 import { sharedRedis } from '../helpers/redis.js';
 import { type RedisCluster, startRedisCluster } from '../helpers/redis-cluster.js';
 import { randomPrefix, startTestService, TEST_ADMIN_TOKEN, type TestService } from '../helpers/service.js';
-import { commands, compare, MAX_QTY, QUOTA_IDS, type Cmd, type Real } from './live-sale-commands.js';
+import { commands, compare, EXTENSIONS, MAX_QTY, QUOTA_IDS, type Cmd, type Real } from './live-sale-commands.js';
 import { LiveSaleModel } from './live-sale-model.js';
 
-// Model-based, over a live sale: generated sequences of every operation of version 3 beside
-// those before it — public holds (qty, items, named seats), release, book, cancel,
-// waiting-list join and leave; pausing and reopening the event and its categories; blocks of
+// Model-based, over a live sale: generated sequences of every operation — public holds (qty
+// with the best-available rule, items, named seats), release, book, extend, cancel, expiry by
+// a short ttl, waiting-list join and leave; pausing and reopening the event and its categories; blocks of
 // named seats and of items, released in part or whole; holds from a block (named seats and
 // qty), released, booked and cancelled back into it; capacity raised and cut (a cut refused
 // when too few seats are available); categories added (general and seated, on sale or not);
@@ -28,7 +28,7 @@ import { LiveSaleModel } from './live-sale-model.js';
 // Every request goes over HTTP, to the instances in turn.
 
 /** MODEL_RUNS raises both counts for a longer hunt */
-const RUNS = Number(process.env.MODEL_RUNS ?? 20);
+const RUNS = Number(process.env.MODEL_RUNS ?? 40);
 /** on a Cluster, fewer: the same commands over three instances */
 const CLUSTER_RUNS = Math.ceil(RUNS / 3);
 const MAX_COMMANDS = 60;
@@ -72,7 +72,12 @@ function modelSuite(backend: 'single' | 'cluster') {
 
     before(async function () {
       this.timeout(60_000);
-      const env: Record<string, string> = { ADMIN_TOKEN: TEST_ADMIN_TOKEN, MAX_QTY_PER_HOLD: String(MAX_QTY), KEY_PREFIX: prefix };
+      const env: Record<string, string> = {
+        ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+        MAX_QTY_PER_HOLD: String(MAX_QTY),
+        HOLD_MAX_EXTENSIONS: String(EXTENSIONS),
+        KEY_PREFIX: prefix,
+      };
       if (backend === 'cluster') {
         cluster = await startRedisCluster({ masters: 3 });
         env.REDIS_CLUSTER_NODES = cluster.nodes;
