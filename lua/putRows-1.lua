@@ -35,18 +35,8 @@ for _, id in ipairs(splitList(cats)) do
   end
 end
 
--- The first chunk starts the category's rows afresh: rows an earlier attempt wrote for this
--- id (refused, never activated, or still writing) must not stay among them.
-if first == 0 then
-  dropUnaddedRows(ctx, cid)
-  if stagingId ~= '' then
-    redis.call('HSET', ctx.keys.rowGroups, cid .. '#owner', stagingId)
-  end
-elseif not ownsStagedRows(ctx, cid, stagingId) then
-  return {-25}
-end
-
--- Check everything before the first write.
+-- Check everything before the first write, the takeover below included: a chunk refused
+-- (a row name the event has) or malformed must leave the rows another attempt wrote its own.
 local seen, names = {}, {}
 for i, r in ipairs(rows) do
   local row = r[1]
@@ -60,11 +50,23 @@ for i, r in ipairs(rows) do
   seen[row] = true
   names[i] = row
 end
+-- (rows staged for this id by an earlier attempt are no clash: the first chunk drops them)
 local infos = hmgetMany(ctx.keys.rows, names)
 for i, info in ipairs(infos) do
   if info and string.match(info, '^([^,]+),') ~= cid then
     return {-24, names[i]}
   end
+end
+
+-- The first chunk starts the category's rows afresh: rows an earlier attempt wrote for this
+-- id (refused, never activated, or still writing) must not stay among them.
+if first == 0 then
+  dropUnaddedRows(ctx, cid)
+  if stagingId ~= '' then
+    redis.call('HSET', ctx.keys.rowGroups, cid .. '#owner', stagingId)
+  end
+elseif not ownsStagedRows(ctx, cid, stagingId) then
+  return {-25}
 end
 
 local rowArgs, seatArgs, names, frees = {}, {}, {}, {}

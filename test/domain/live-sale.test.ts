@@ -94,6 +94,37 @@ describe('live sale in the domain: reproductions', function () {
       await check(eventId);
     });
 
+    it('an addition refused for its rows (a name the event has, a malformed row) does not take over the rows another attempt at that id wrote', async () => {
+      const { events, categories } = test.domain;
+      const { event } = await events.create({
+        name: 'Hall',
+        categories: [{ categoryId: 'field', capacity: 10 }, { categoryId: 'hall', rows: [{ row: 'A', seats: 3 }] }],
+      });
+      const eventId = event.eventId;
+      const scripts = new Scripts(test.redis);
+      const eventKey = test.keys.eventKey(eventId);
+      // attempt-1 adds box with row V: its rows are written, its addCategory not yet run
+      expect(await scripts.raw('putRows', eventKey, [eventId, 'box', 0, JSON.stringify([['V', 4]]), 'attempt-1'])).to.deep.equal([1, 1]);
+
+      // another attempt at box names a row the event has: 422, and nothing of it may stay
+      const taken = await outcome(categories.add(eventId, { categoryId: 'box', rows: [{ row: 'A', seats: 2 }] }));
+      expect((taken as DomainError).status, String(taken)).to.equal(422);
+      // and one whose chunk is malformed (a bug of the caller) fails before writing anything
+      const malformed = await outcome(scripts.raw('putRows', eventKey, [eventId, 'box', 0, JSON.stringify([['B1', 2]]), 'attempt-3']));
+      expect(String(malformed)).to.match(/bad row/);
+
+      // attempt-1 still owns its rows: it adds box with them
+      const added = await scripts.run('addCategory', eventKey, [
+        eventId, JSON.stringify({ id: 'box', name: 'box', sales: 'open', rows: 1, seats: 4 }), 'attempt-1',
+      ]);
+      expect(added.code, 'attempt-1 adds box').to.equal(1);
+      expect((await events.seatMap(eventId)).map((row) => `${row.row}:${row.categoryId}:${row.status}`)).to.deep.equal([
+        'A:hall:AAA',
+        'V:box:AAAA',
+      ]);
+      await check(eventId);
+    });
+
     it('rows an addition wrote and never activated (its request never came back) are not seats of a later category of that id', async () => {
       const { events, holds, categories } = test.domain;
       const { event } = await events.create({ name: 'Small', categories: [{ categoryId: 'field', capacity: 10 }] });
