@@ -256,11 +256,20 @@ if afterFullReclaim then
 end
 -- More past-due holds than one batch: their seats could change which seats this hold gets
 -- (or whether it gets any), so the caller gives them all back and asks again. Only a general
--- qty hold that has its seats anyway decides now.
+-- qty hold that has its seats anyway decides now: nobody waits for its category, nor for one
+-- sharing a quota with it (their seats still due would go to that list first, and an offer
+-- there takes room of the quota this hold needs).
 if moreDue == 1 then
   local c = cat(ctx, request.categoryId or wanted[1])
-  local generalQty = mode == 'qty' and c.kind ~= 'seated' and purchasable(ctx, c) >= request.qty and
-    waitingCount(ctx, c.id) == 0
+  local generalQty = mode == 'qty' and c.kind ~= 'seated' and purchasable(ctx, c) >= request.qty
+  if generalQty then
+    for cid in pairs(withQuotaSiblings(ctx, { [c.id] = true })) do
+      if waitingCount(ctx, cid) > 0 then
+        generalQty = false
+        break
+      end
+    end
+  end
   if not generalQty then
     return reply(ctx, -2, 0, 1)
   end

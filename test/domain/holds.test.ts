@@ -63,6 +63,33 @@ describe('holds in the domain: review findings', function () {
       const result = await outcome(test.domain.holds.create({ eventId, ttlS: 60, request: qty(1, { categoryId: 'y' }) }));
       expect(result instanceof DomainError ? result.code : 'held').to.equal('held');
     });
+
+    it('a general qty hold facing more past-due holds than one batch leaves the room of a shared quota to the waiting list of another of its categories', async () => {
+      const { events, holds, waitingList } = test.domain;
+      // z is in no quota; x and y share q (15 places)
+      const { event } = await events.create({
+        name: 'Three',
+        categories: [{ categoryId: 'z', capacity: 200 }, { categoryId: 'x', capacity: 50 }, { categoryId: 'y', capacity: 10 }],
+        quotas: [{ quotaId: 'q', capacity: 15, categories: ['x', 'y'] }],
+      });
+      const eventId = event.eventId;
+      const lapsing: string[] = [];
+      for (let i = 0; i < 200; i++) lapsing.push((await holds.create({ eventId, ttlS: 600, request: qty(1, { categoryId: 'z' }) })).hold.holdId);
+      lapsing.push((await holds.create({ eventId, ttlS: 600, request: qty(6, { categoryId: 'y' }) })).hold.holdId);
+      await holds.create({ eventId, ttlS: 600, request: qty(3, { categoryId: 'y' }) });
+      await holds.create({ eventId, ttlS: 600, request: qty(5, { categoryId: 'x' }) });
+      // q: 14 of 15 used; y has 1 seat left: an entry of y for 7 waits
+      const { entry } = await waitingList.join({ eventId, categoryId: 'y', qty: 7, ttlS: 600 });
+      expect(entry.status).to.equal('waiting');
+      // every z hold falls due, then the y hold of 6, beyond the batch of 200 a hold reclaims
+      await makePastDue(test, eventId, lapsing);
+
+      // Had anything read the event first, the y hold's 6 seats would be back and q's 7 places
+      // the entry's (offered at once); a hold of x decides on what is there after that.
+      const result = await outcome(holds.create({ eventId, ttlS: 60, request: qty(1, { categoryId: 'x' }) }));
+      expect((await waitingList.get(entry.entryId)).status, 'the waiting entry of y is offered the room').to.equal('offered');
+      expect(result instanceof DomainError ? result.code : 'held', 'the x hold finds no room left').to.equal('quota-exceeded');
+    });
   });
 
   describe('F4 the scripts trust their caller on distinct items and seats (a Lua error after writes)', () => {
