@@ -45,12 +45,17 @@ end
 
 local lines = {}
 if mode == 'seats' then
-  local unknown, byCategory, order, named = {}, {}, {}, {}
+  -- the list checked whole first: reading a row of a category stored by version 2 indexes it (a write)
+  local listed, named = {}, {}
   for seat in string.gmatch(spec, '[^,]+') do
     if named[seat] then
       error('bad argument seats: ' .. seat .. ' twice')
     end
     named[seat] = true
+    listed[#listed + 1] = seat
+  end
+  local unknown, byCategory, order = {}, {}, {}
+  for _, seat in ipairs(listed) do
     local row, num = parseSeatId(seat)
     local r = row and rowState(ctx, row)
     if not r or num > r.seats then

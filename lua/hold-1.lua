@@ -129,13 +129,21 @@ elseif mode == 'items' then
     error('bad argument items')
   end
 elseif mode == 'seats' then
-  local unknown, byCategory, order, named = {}, {}, {}, {}
-  request.seats = {}
+  -- the list checked whole first: reading a row of a category stored by version 2 indexes it (a write)
+  local listed, named = {}, {}
   for seat in string.gmatch(spec, '[^,]+') do
     if named[seat] then
       error('bad argument seats: ' .. seat .. ' twice')
     end
     named[seat] = true
+    listed[#listed + 1] = seat
+  end
+  if #listed == 0 or (block and #listed > 100) then
+    error('bad argument seats: ' .. #listed .. ' of them')
+  end
+  local unknown, byCategory, order = {}, {}, {}
+  request.seats = {}
+  for _, seat in ipairs(listed) do
     local row, num = parseSeatId(seat)
     local r = row and rowState(ctx, row)
     if not r or num > r.seats then
@@ -151,9 +159,6 @@ elseif mode == 'seats' then
   end
   if #unknown > 0 then
     return replyWith(ctx, -15, unknown)
-  end
-  if #request.seats == 0 then
-    error('bad argument seats')
   end
   request.requested = #request.seats
   request.lines = {}

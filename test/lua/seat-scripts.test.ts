@@ -11,6 +11,7 @@ import { LUA_DIR } from '../../src/redis/function-library.js';
 import { ScriptCode, Scripts } from '../../src/redis/scripts.js';
 import { sharedRedis } from '../helpers/redis.js';
 import { startTestService, type TestService } from '../helpers/service.js';
+import { LuaEvent, storeAsVersion2 } from '../helpers/lua-core.js';
 
 // The seat-moving scripts through the domain on a real Redis, and straight: what they refuse
 // (bad arguments, holds no longer counted as active), the layout version 1 left behind, and
@@ -165,6 +166,22 @@ describe('seat-moving scripts', function () {
       await refusedWithoutWrites(eventId, release('items', 'ga=1;ga=1'));
       await refusedWithoutWrites(eventId, release('seats', `${block.seats![0]},${block.seats![0]}`));
       await refusedWithoutWrites(eventId, release('items', 'ga=0'));
+    });
+
+    it('hold and createBlock on an event stored by version 2: a seat named twice is refused before its rows are indexed', async () => {
+      const { event } = await bo.events.create({
+        name: 'Old hall', categories: [{ categoryId: 'hall', rows: [{ row: 'A', seats: 4 }, { row: 'B', seats: 4 }] }],
+      });
+      const eventId = event.eventId;
+      const ev = new LuaEvent(redis, app.prefix, eventId);
+      await storeAsVersion2(ev);
+      const rowsBefore = await redis.hgetall(ev.k.rows);
+      await refusedWithoutWrites(eventId, () => scripts.run('hold', keys.eventKey(eventId), holdArgs(eventId, 'A1,B2,A1', 'seats')));
+      await refusedWithoutWrites(eventId, () =>
+        scripts.run('createBlock', keys.eventKey(eventId), [eventId, randomUUID(), 'seats', 'A1,B2,A1', '', 10, '0', 1000]),
+      );
+      expect(await redis.hgetall(ev.k.rows), 'rows not indexed').to.deep.equal(rowsBefore);
+      expect(await redis.exists(ev.k.rowGroups)).to.equal(0);
     });
 
     it('extend: a ttl of 0 is refused', async () => {
