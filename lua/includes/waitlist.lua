@@ -114,13 +114,20 @@ local function withQuotaSiblings(ctx, changed)
   return all
 end
 
+-- Past-due holds a serving gives back first (at most): their seats and quota room are served
+-- with the rest, in join order. Served apart later, a place that came back now could go to an
+-- entry of one category while one that joined before it, in another category of the same
+-- quota, still lacked the past-due seats to fit.
+local SERVE_RECLAIM_BATCH = 200
+
 -- Gives every category that got seats back in this script (and those sharing a quota with
--- one) to its waiting list first.
+-- one) to its waiting list first, with the seats of past-due holds.
 local function serveFreed(ctx, retentionMs)
-  local freed = ctx.freed
-  ctx.freed = {}
-  if next(freed) == nil then
+  if next(ctx.freed) == nil then
     return
   end
+  reclaimDue(ctx, SERVE_RECLAIM_BATCH)
+  local freed = ctx.freed
+  ctx.freed = {}
   serveLists(ctx, withQuotaSiblings(ctx, freed), retentionMs)
 end

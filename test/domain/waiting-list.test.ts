@@ -1,12 +1,13 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../../src/domain/errors.js';
-import { admittedTicket, outcome, qty, startDomainTest, twoCategoriesWith201PastDue, type DomainTest } from '../helpers/domain.js';
+import { admittedTicket, makePastDue, outcome, qty, startDomainTest, twoCategoriesWith201PastDue, type DomainTest } from '../helpers/domain.js';
 
 // The waiting list through the domain objects, on a real Redis: reviewers' reproductions
 // (findings F1 and F5 of the first review, R2-2 and R2-4 of the second), each stating what
 // the contract wants: an admission joins without gaining holds, a retried join joins, and a
-// read of an entry gives back every past-due hold before it answers.
+// read of an entry gives back every past-due hold before it answers; and room that comes back
+// to a shared quota goes to the entry that joined first, whatever else has fallen due.
 
 describe('waiting list in the domain: review findings', function () {
   this.timeout(300_000);
@@ -81,6 +82,34 @@ describe('waiting list in the domain: review findings', function () {
       const { entryId } = await twoCategoriesWith201PastDue(test);
       const entry = await test.domain.waitingList.get(entryId);
       expect(entry.status).to.equal('offered');
+    });
+  });
+
+  describe('room coming back to a shared quota while a hold of another of its categories is past due', () => {
+    it('a release gives back past-due holds before it serves: the entry that joined first is offered first', async () => {
+      const { events, holds, waitingList } = test.domain;
+      // a and b share q (2 places); b has 2 seats, a 2
+      const { event } = await events.create({
+        name: 'Shared',
+        categories: [{ categoryId: 'a', capacity: 2 }, { categoryId: 'b', capacity: 2 }],
+        quotas: [{ quotaId: 'q', capacity: 2, categories: ['a', 'b'] }],
+      });
+      const eventId = event.eventId;
+      const lapsing = await holds.create({ eventId, ttlS: 600, request: qty(1, { categoryId: 'b' }) });
+      const released = await holds.create({ eventId, ttlS: 600, request: qty(1, { categoryId: 'a' }) });
+      // q is full: an entry of b for 2 waits, then one of a for 1
+      const first = (await waitingList.join({ eventId, categoryId: 'b', qty: 2, ttlS: 600 })).entry;
+      const second = (await waitingList.join({ eventId, categoryId: 'a', qty: 1, ttlS: 600 })).entry;
+      expect([first.status, second.status]).to.deep.equal(['waiting', 'waiting']);
+      await makePastDue(test, eventId, [lapsing.hold.holdId]);
+
+      // The b hold has ended: its seat and place are back before the released place is
+      // served, so b's entry (first to join) gets both places; a's entry waits. Serving the
+      // released place alone first would have offered it to a's entry (b's did not fit yet),
+      // and b's entry would have waited behind one that joined after it.
+      await holds.release(released.hold.holdId, released.paymentToken);
+      expect((await waitingList.get(first.entryId)).status, 'the entry that joined first').to.equal('offered');
+      expect((await waitingList.get(second.entryId)).status, 'the entry that joined next').to.equal('waiting');
     });
   });
 });
