@@ -28,7 +28,7 @@ local eventId = nonEmpty(ARGV[1], 'event id')
 local blockId = nonEmpty(ARGV[2], 'block id')
 local mode = ARGV[3]
 local spec = nonEmpty(ARGV[4], 'spec')
-local reason = ARGV[5]
+local reason = stringArg(ARGV[5], 'reason')
 local batch = nonNegativeInt(ARGV[6], 'reclaim batch')
 local retentionMs = nonNegativeInt(ARGV[8], 'retention')
 

@@ -21,33 +21,41 @@
 --@include webhook
 
 local eventId = nonEmpty(ARGV[1], 'event id')
+local batchId = nonEmpty(ARGV[2], 'batch id')
+local owner = nonEmpty(ARGV[3], 'owner')
+local status = stringArg(ARGV[4], 'status')
+if status ~= '' then
+  positiveInt(status, 'status')
+end
+local whatWentWrong = stringArg(ARGV[5], 'what went wrong')
+local gone = ARGV[6] == '1'
 local giveUpMs = nonNegativeInt(ARGV[7], 'give up ms')
 local firstMs = nonNegativeInt(ARGV[8], 'first wait ms')
 local maxMs = nonNegativeInt(ARGV[9], 'longest wait ms')
-if redis.call('GET', KEYS[3]) == ARGV[3] then
+if redis.call('GET', KEYS[3]) == owner then
   redis.call('DEL', KEYS[3])
 end
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return {0}
 end
 local batch = readBatch(KEYS[2], eventId)
-if not batch or batch.id ~= ARGV[2] then
+if not batch or batch.id ~= batchId then
   return {0}
 end
 local now = serverTimeMs()
-local failure = { at = now, error = ARGV[5] }
-if ARGV[4] ~= '' then
-  failure.status = tonumber(ARGV[4])
+local failure = { at = now, error = whatWentWrong }
+if status ~= '' then
+  failure.status = tonumber(status)
 end
 redis.call('HSET', KEYS[1], 'last_failure', cjson.encode(failure))
 batch.attempts = (batch.attempts or 0) + 1
 batch.first_failed_at = batch.first_failed_at or now
 local reason = nil
-if ARGV[6] == '1' then
+if gone then
   reason = 'The receiver answered 410 Gone.'
 elseif now - batch.first_failed_at >= giveUpMs then
   reason = 'Deliveries failed for ' .. math.floor((now - batch.first_failed_at) / 1000) ..
-    ' s (the last: ' .. ARGV[5] .. ').'
+    ' s (the last: ' .. whatWentWrong .. ').'
 end
 if reason then
   -- The batch stays as it is: enabling the webhook again sends it first.

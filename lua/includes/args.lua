@@ -23,6 +23,14 @@ local function nonEmpty(value, name)
   return value
 end
 
+-- Any string, '' included (an optional text the caller always sends).
+local function stringArg(value, name)
+  if type(value) ~= 'string' then
+    error('bad argument ' .. name)
+  end
+  return value
+end
+
 -- 'open' | 'paused' (or '' when `optional`, meaning unchanged)
 local function salesArg(value, name, optional)
   if value == 'open' or value == 'paused' or (optional and value == '') then

@@ -47,4 +47,19 @@ describe('webhook scripts: arguments are checked before the first write', () => 
     await refused(() => calls.call('webhookStage', [k.record, k.cursors, k.batches, eventId, '', 'send', 'x', '1-0', '{}']));
     expect(await redis.hgetall(k.batches)).to.deep.equal({});
   });
+
+  it('webhookFail: no owner, a status that is not a number, or no account of the failure changes nothing (the lease stays)', async () => {
+    const k = await webhook();
+    const eventId = randomUUID();
+    const lease = k.lease(eventId);
+    await redis.set(lease, 'owner-1');
+    const before = await redis.hgetall(k.record);
+    const fail = (owner: string, status: string, error: string | undefined) => () =>
+      calls.call('webhookFail', [k.record, k.batches, lease, eventId, 'msg_1', owner, status, ...(error === undefined ? [] : [error, '0', 60_000, 1_000, 60_000])]);
+    await refused(fail('', '', 'refused'));
+    await refused(fail('owner-1', 'five hundred', 'bad status'));
+    await refused(fail('owner-1', '500', undefined));
+    expect(await redis.get(lease)).to.equal('owner-1');
+    expect(await redis.hgetall(k.record)).to.deep.equal(before);
+  });
 });
