@@ -38,7 +38,9 @@ if entry.status == 'waiting' then
   redis.call('ZREM', ctx.keys.waitlist, entry.member)
   redis.call('HSET', key, 'status', 'left', 'ended_at', ctx.now)
   markChanged(ctx)
-  serveLists(ctx, { [entry.category] = true }, retentionMs)
+  -- the entries behind it may fit now: served as seats coming back are
+  ctx.freed[entry.category] = true
+  serveFreed(ctx, retentionMs)
   return reply(ctx, 1, unpack(flatten(readRecord(key))))
 end
 -- offered: the hold carries the entry's id

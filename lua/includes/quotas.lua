@@ -30,11 +30,10 @@ local function setCategoryQuota(ctx, cid, qid, member)
   redis.call('HSET', ctx.keys.event, 'c:' .. cid .. ':quotas', table.concat(list, ','))
 end
 
--- Serves the waiting lists a quota change may have given room to.
+-- Serves the waiting lists a quota change may have given room to, as seats coming back are.
 local function serveQuotaCategories(ctx, cids, retentionMs)
-  local changed = {}
   for _, cid in ipairs(cids) do
-    changed[cid] = true
+    ctx.freed[cid] = true
   end
-  serveLists(ctx, withQuotaSiblings(ctx, changed), retentionMs)
+  serveFreed(ctx, retentionMs)
 end

@@ -120,8 +120,9 @@ end
 -- quota, still lacked the past-due seats to fit.
 local SERVE_RECLAIM_BATCH = 200
 
--- Gives every category that got seats back in this script (and those sharing a quota with
--- one) to its waiting list first, with the seats of past-due holds.
+-- Gives every category that got seats back in this script, or whose list may be served
+-- otherwise (ctx.freed: an entry left, a quota changed), and those sharing a quota with one,
+-- to its waiting list first, with the seats of past-due holds.
 local function serveFreed(ctx, retentionMs)
   if next(ctx.freed) == nil then
     return

@@ -111,5 +111,47 @@ describe('waiting list in the domain: review findings', function () {
       expect((await waitingList.get(first.entryId)).status, 'the entry that joined first').to.equal('offered');
       expect((await waitingList.get(second.entryId)).status, 'the entry that joined next').to.equal('waiting');
     });
+
+    it('a quota removed: past-due holds are given back before its room is served', async () => {
+      const { events, holds, waitingList, quotas } = test.domain;
+      // q (3 places) over a and b, r (1 place) over a; 2 seats each
+      const { event } = await events.create({
+        name: 'Two quotas',
+        categories: [{ categoryId: 'a', capacity: 2 }, { categoryId: 'b', capacity: 2 }],
+        quotas: [{ quotaId: 'q', capacity: 3, categories: ['a', 'b'] }, { quotaId: 'r', capacity: 1, categories: ['a'] }],
+      });
+      const eventId = event.eventId;
+      await holds.create({ eventId, ttlS: 600, request: qty(1, { categoryId: 'a' }) });
+      const lapsing = await holds.create({ eventId, ttlS: 600, request: qty(1, { categoryId: 'b' }) });
+      const first = (await waitingList.join({ eventId, categoryId: 'b', qty: 2, ttlS: 600 })).entry;
+      const second = (await waitingList.join({ eventId, categoryId: 'a', qty: 1, ttlS: 600 })).entry;
+      expect([first.status, second.status]).to.deep.equal(['waiting', 'waiting']);
+      await makePastDue(test, eventId, [lapsing.hold.holdId]);
+
+      await quotas.remove(eventId, 'r');
+      expect((await waitingList.get(first.entryId)).status, 'the entry that joined first').to.equal('offered');
+      expect((await waitingList.get(second.entryId)).status, 'the entry that joined next').to.equal('waiting');
+    });
+
+    it('a waiting entry leaves: past-due holds are given back before those behind it are served', async () => {
+      const { events, holds, waitingList } = test.domain;
+      const { event } = await events.create({
+        name: 'Leaving',
+        categories: [{ categoryId: 'a', capacity: 5 }, { categoryId: 'b', capacity: 2 }],
+        quotas: [{ quotaId: 'q', capacity: 4, categories: ['a', 'b'] }],
+      });
+      const eventId = event.eventId;
+      await holds.create({ eventId, ttlS: 600, request: qty(2, { categoryId: 'a' }) });
+      const lapsing = await holds.create({ eventId, ttlS: 600, request: qty(1, { categoryId: 'b' }) });
+      const first = await waitingList.join({ eventId, categoryId: 'b', qty: 2, ttlS: 600 });
+      const leaving = await waitingList.join({ eventId, categoryId: 'a', qty: 2, ttlS: 600 });
+      const last = await waitingList.join({ eventId, categoryId: 'a', qty: 1, ttlS: 600 });
+      expect([first.entry.status, leaving.entry.status, last.entry.status]).to.deep.equal(['waiting', 'waiting', 'waiting']);
+      await makePastDue(test, eventId, [lapsing.hold.holdId]);
+
+      await waitingList.leave(leaving.entry.entryId, leaving.entryToken);
+      expect((await waitingList.get(first.entry.entryId)).status, 'the entry that joined first').to.equal('offered');
+      expect((await waitingList.get(last.entry.entryId)).status, 'the entry that joined last').to.equal('waiting');
+    });
   });
 });
