@@ -45,34 +45,10 @@ end
 
 local lines = {}
 if mode == 'seats' then
-  -- the list checked whole first: reading a row of a category stored by version 2 indexes it (a write)
-  local listed, named = {}, {}
-  for seat in string.gmatch(spec, '[^,]+') do
-    if named[seat] then
-      error('bad argument seats: ' .. seat .. ' twice')
-    end
-    named[seat] = true
-    listed[#listed + 1] = seat
-  end
-  local unknown, byCategory, order = {}, {}, {}
-  for _, seat in ipairs(listed) do
-    local row, num = parseSeatId(seat)
-    local r = row and rowState(ctx, row)
-    if not r or num > r.seats then
-      unknown[#unknown + 1] = seat
-    else
-      if not byCategory[r.categoryId] then
-        byCategory[r.categoryId] = {}
-        order[#order + 1] = r.categoryId
-      end
-      table.insert(byCategory[r.categoryId], seat)
-    end
-  end
-  if #unknown > 0 then
+  local unknown
+  lines, unknown = namedSeatLines(ctx, spec, MAX_BLOCK_SEATS)
+  if not lines then
     return replyWith(ctx, -15, unknown)
-  end
-  for _, cid in ipairs(order) do
-    lines[#lines + 1] = { categoryId = cid, qty = #byCategory[cid], seats = sortSeats(ctx, byCategory[cid]) }
   end
 elseif mode == 'items' then
   local named = {}
@@ -112,27 +88,6 @@ if moreDue == 1 and ARGV[7] ~= '1' then
   return reply(ctx, -2, 0, 1)
 end
 
-local function quotaShortfall()
-  local need, order = {}, {}
-  for _, line in ipairs(lines) do
-    for _, qid in ipairs(cat(ctx, line.categoryId).quotas) do
-      if not need[qid] then
-        order[#order + 1] = qid
-        need[qid] = 0
-      end
-      need[qid] = need[qid] + line.qty
-    end
-  end
-  local short = {}
-  for _, qid in ipairs(order) do
-    local room = quotaRoom(quota(ctx, qid))
-    if need[qid] > room then
-      for _, value in ipairs({ qid, need[qid], math.max(0, room) }) do short[#short + 1] = value end
-    end
-  end
-  return short
-end
-
 if mode == 'seats' then
   local taken = {}
   for _, line in ipairs(lines) do
@@ -146,7 +101,7 @@ if mode == 'seats' then
   if #taken > 0 then
     return replyWith(ctx, -14, sortSeats(ctx, taken))
   end
-  local short = quotaShortfall()
+  local short = quotaShortfall(ctx, lines)
   if #short > 0 then
     return replyWith(ctx, -23, short)
   end
@@ -158,7 +113,7 @@ else
       for _, value in ipairs({ line.categoryId, line.qty, available }) do short[#short + 1] = value end
     end
   end
-  local quotaShort = quotaShortfall()
+  local quotaShort = quotaShortfall(ctx, lines)
   if #short > 0 or #quotaShort > 0 then
     local refusal = { 0, #short / 3 }
     for _, value in ipairs(short) do refusal[#refusal + 1] = value end

@@ -129,42 +129,15 @@ elseif mode == 'items' then
     error('bad argument items')
   end
 elseif mode == 'seats' then
-  -- the list checked whole first: reading a row of a category stored by version 2 indexes it (a write)
-  local listed, named = {}, {}
-  for seat in string.gmatch(spec, '[^,]+') do
-    if named[seat] then
-      error('bad argument seats: ' .. seat .. ' twice')
-    end
-    named[seat] = true
-    listed[#listed + 1] = seat
+  local lines, listed = namedSeatLines(ctx, spec, block and 100 or nil)
+  if not lines then
+    return replyWith(ctx, -15, listed)
   end
-  if #listed == 0 or (block and #listed > 100) then
-    error('bad argument seats: ' .. #listed .. ' of them')
-  end
-  local unknown, byCategory, order = {}, {}, {}
-  request.seats = {}
-  for _, seat in ipairs(listed) do
-    local row, num = parseSeatId(seat)
-    local r = row and rowState(ctx, row)
-    if not r or num > r.seats then
-      unknown[#unknown + 1] = seat
-    else
-      request.seats[#request.seats + 1] = seat
-      if not byCategory[r.categoryId] then
-        byCategory[r.categoryId] = {}
-        order[#order + 1] = r.categoryId
-      end
-      table.insert(byCategory[r.categoryId], seat)
-    end
-  end
-  if #unknown > 0 then
-    return replyWith(ctx, -15, unknown)
-  end
-  request.requested = #request.seats
-  request.lines = {}
-  for _, cid in ipairs(order) do
-    request.lines[#request.lines + 1] = { categoryId = cid, qty = #byCategory[cid], seats = sortSeats(ctx, byCategory[cid]) }
-    wanted[#wanted + 1] = cid
+  request.seats = listed
+  request.requested = #listed
+  request.lines = lines
+  for _, line in ipairs(lines) do
+    wanted[#wanted + 1] = line.categoryId
   end
 else
   error('bad argument mode ' .. tostring(mode))
@@ -286,37 +259,13 @@ for _, cid in ipairs(wanted) do
   end
 end
 
--- Every quota short for `lines` (seats they would take out of sale per quota), as triples.
-local function quotaShortfall(lines)
-  local need, order = {}, {}
-  for _, line in ipairs(lines) do
-    for _, qid in ipairs(cat(ctx, line.categoryId).quotas) do
-      if not need[qid] then
-        order[#order + 1] = qid
-        need[qid] = 0
-      end
-      need[qid] = need[qid] + line.qty
-    end
-  end
-  local short = {}
-  for _, qid in ipairs(order) do
-    local room = quotaRoom(quota(ctx, qid))
-    if need[qid] > room then
-      short[#short + 1] = qid
-      short[#short + 1] = need[qid]
-      short[#short + 1] = math.max(0, room)
-    end
-  end
-  return short
-end
-
 local lines
 if mode == 'qty' then
   local c, qty = cat(ctx, request.categoryId), request.qty
   local canTake = purchasable(ctx, c)
   if canTake < qty and (moreDue == 1 or not request.partial or canTake == 0) then
     local refusal = { canTake, moreDue }
-    for _, value in ipairs(quotaShortfall({ { categoryId = c.id, qty = qty } })) do
+    for _, value in ipairs(quotaShortfall(ctx, { { categoryId = c.id, qty = qty } })) do
       refusal[#refusal + 1] = value
     end
     return replyWith(ctx, -2, refusal)
@@ -349,7 +298,7 @@ elseif mode == 'items' then
       short[#short + 1] = available
     end
   end
-  local quotaShort = quotaShortfall(request.lines)
+  local quotaShort = quotaShortfall(ctx, request.lines)
   if #short > 0 or #quotaShort > 0 then
     local refusal = { moreDue, #short / 3 }
     for _, value in ipairs(short) do refusal[#refusal + 1] = value end
@@ -375,7 +324,7 @@ else
   if #taken > 0 then
     return replyWith(ctx, -14, sortSeats(ctx, taken))
   end
-  local quotaShort = quotaShortfall(request.lines)
+  local quotaShort = quotaShortfall(ctx, request.lines)
   if #quotaShort > 0 then
     return replyWith(ctx, -23, quotaShort)
   end

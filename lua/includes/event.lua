@@ -140,6 +140,31 @@ local function purchasable(ctx, c)
   return math.max(0, n)
 end
 
+-- Every quota short for `lines` ({categoryId, qty}: seats they would take out of sale), as
+-- triples quota_id, requested, available (at least 0), quotas in the order the lines name them.
+local function quotaShortfall(ctx, lines)
+  local need, order = {}, {}
+  for _, line in ipairs(lines) do
+    for _, qid in ipairs(cat(ctx, line.categoryId).quotas) do
+      if not need[qid] then
+        order[#order + 1] = qid
+        need[qid] = 0
+      end
+      need[qid] = need[qid] + line.qty
+    end
+  end
+  local short = {}
+  for _, qid in ipairs(order) do
+    local room = quotaRoom(quota(ctx, qid))
+    if need[qid] > room then
+      short[#short + 1] = qid
+      short[#short + 1] = need[qid]
+      short[#short + 1] = math.max(0, room)
+    end
+  end
+  return short
+end
+
 -- A category is on sale when it and its event are both open.
 local function onSale(ctx, c)
   return ctx.sales == 'open' and c.sales == 'open'

@@ -323,3 +323,43 @@ local function sortSeats(ctx, seatIds)
   end
   return sorted
 end
+
+-- A list of named seats ('A1,B2', as a hold or a block names them), checked whole before any
+-- row is read (reading a row of a category stored by version 2 indexes it: a write): no seat
+-- twice, at least one, at most `maxSeats` (nil: no bound). Returns the lines by category (each
+-- line's seats in row order) and the seats as listed, or nil and the seat ids the event lacks.
+local function namedSeatLines(ctx, spec, maxSeats)
+  local listed, named = {}, {}
+  for seat in string.gmatch(spec, '[^,]+') do
+    if named[seat] then
+      error('bad argument seats: ' .. seat .. ' twice')
+    end
+    named[seat] = true
+    listed[#listed + 1] = seat
+  end
+  if #listed == 0 or (maxSeats and #listed > maxSeats) then
+    error('bad argument seats: ' .. #listed .. ' of them')
+  end
+  local unknown, byCategory, order = {}, {}, {}
+  for _, seat in ipairs(listed) do
+    local row, num = parseSeatId(seat)
+    local r = row and rowState(ctx, row)
+    if not r or num > r.seats then
+      unknown[#unknown + 1] = seat
+    else
+      if not byCategory[r.categoryId] then
+        byCategory[r.categoryId] = {}
+        order[#order + 1] = r.categoryId
+      end
+      table.insert(byCategory[r.categoryId], seat)
+    end
+  end
+  if #unknown > 0 then
+    return nil, unknown
+  end
+  local lines = {}
+  for _, cid in ipairs(order) do
+    lines[#lines + 1] = { categoryId = cid, qty = #byCategory[cid], seats = sortSeats(ctx, byCategory[cid]) }
+  end
+  return lines, listed
+end
