@@ -51,18 +51,10 @@ if mode == 'seats' then
     return replyWith(ctx, -15, unknown)
   end
 elseif mode == 'items' then
-  local named = {}
-  for part in string.gmatch(spec, '[^;]+') do
-    local cid, qty = string.match(part, '^([^=]+)=(%d+)$')
-    qty = positiveInt(qty, 'item qty')
-    if named[cid] then
-      error('bad argument items: category ' .. cid .. ' twice')
-    end
-    named[cid] = true
-    if not cat(ctx, cid) then
-      return reply(ctx, -16, cid)
-    end
-    lines[#lines + 1] = { categoryId = cid, qty = qty }
+  local unknown
+  lines, unknown = itemLines(ctx, spec)
+  if not lines then
+    return reply(ctx, -16, unknown)
   end
   -- a block names at most 1,000 seats, picked or named (its general places are not seats)
   local seated = 0

@@ -108,25 +108,14 @@ elseif mode == 'items' then
   if block then
     error('bad argument: a hold from a block takes seats or qty')
   end
-  request.lines = {}
-  request.requested = 0
-  local named = {}
-  for part in string.gmatch(spec, '[^;]+') do
-    local cid, qty = string.match(part, '^([^=]+)=(%d+)$')
-    qty = positiveInt(qty, 'item qty')
-    if named[cid] then
-      error('bad argument items: category ' .. cid .. ' twice')
-    end
-    named[cid] = true
-    if not cat(ctx, cid) then
-      return reply(ctx, -16, cid)
-    end
-    request.lines[#request.lines + 1] = { categoryId = cid, qty = qty }
-    request.requested = request.requested + qty
-    wanted[#wanted + 1] = cid
+  local lines, unknown = itemLines(ctx, spec)
+  if not lines then
+    return reply(ctx, -16, unknown)
   end
-  if #request.lines == 0 then
-    error('bad argument items')
+  request.lines = lines
+  request.requested = linesTotal(lines)
+  for _, line in ipairs(lines) do
+    wanted[#wanted + 1] = line.categoryId
   end
 elseif mode == 'seats' then
   local lines, listed = namedSeatLines(ctx, spec, block and 100 or nil)

@@ -1,3 +1,4 @@
+--@include args
 --@include event
 -- Seat states of seated categories: one string per row (`A` available, `H` held, `B`
 -- booked, `X` blocked, seat 1 first), with summaries so that best available reads a few
@@ -362,4 +363,27 @@ local function namedSeatLines(ctx, spec, maxSeats)
     lines[#lines + 1] = { categoryId = cid, qty = #byCategory[cid], seats = sortSeats(ctx, byCategory[cid]) }
   end
   return lines, listed
+end
+
+-- The lines of an items request ('cid=qty;cid=qty', as a hold or a block names them): each
+-- category once, at least one. Returns the lines, or nil and the first category id the event
+-- does not have.
+local function itemLines(ctx, spec)
+  local lines, named = {}, {}
+  for part in string.gmatch(spec, '[^;]+') do
+    local cid, qty = string.match(part, '^([^=]+)=(%d+)$')
+    qty = positiveInt(qty, 'item qty')
+    if named[cid] then
+      error('bad argument items: category ' .. cid .. ' twice')
+    end
+    named[cid] = true
+    if not cat(ctx, cid) then
+      return nil, cid
+    end
+    lines[#lines + 1] = { categoryId = cid, qty = qty }
+  end
+  if #lines == 0 then
+    error('bad argument items')
+  end
+  return lines
 end

@@ -217,19 +217,9 @@ export class LiveSaleModel {
     const cids = lines.map((l) => l.category_id);
     const before = this.pausedOf(cids) ?? this.waitlistOf(cids);
     if (before) return before;
-    const short = lines
-      .filter((l) => this.cat(l.category_id)!.available < l.qty)
-      .map((l) => ({ category_id: l.category_id, requested: l.qty, available: this.cat(l.category_id)!.available }));
-    const quotaShort = this.quotaShortfall(new Map(lines.map((l) => [l.category_id, l.qty])));
-    if (short.length > 0 || quotaShort.length > 0) {
-      return {
-        refuse: 409,
-        type: short.length > 0 ? 'not-enough-seats' : 'quota-exceeded',
-        extra: { ...(short.length > 0 ? { shortfall: short } : {}), ...(quotaShort.length > 0 ? { quota_shortfall: quotaShort } : {}) },
-      };
-    }
-    const seats = lines.flatMap((l) => (this.cat(l.category_id)!.kind === 'seated' ? this.pick(l.category_id, l.qty, 'prefer', false) : []));
-    return { items: new Map(lines.map((l) => [l.category_id, l.qty])), seats: this.inRowOrder(seats), requested: total };
+    // past the public rules, items are taken as a block takes them
+    const grant = this.predictBlockItems(lines);
+    return refused(grant) ? grant : { ...grant, requested: total };
   }
 
   /** Named seats (each a seat of the event). */
