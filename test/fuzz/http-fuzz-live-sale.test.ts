@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { ApiResponse } from '../helpers/api.js';
+import { mutated as mutatedWith } from '../helpers/fuzz-mutations.js';
 import { assertInvariants } from '../helpers/invariants.js';
 import { sharedRedis } from '../helpers/redis.js';
 import { startTestService, type TestService } from '../helpers/service.js';
@@ -38,33 +39,8 @@ const oddSegment = fc.oneof(
   fc.constantFrom('%E0%A4%A', '%00', '%2F', '%25'),
 );
 
-function pathsOf(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
-  if (Array.isArray(value)) return value.flatMap((item, index) => [[...prefix, index], ...pathsOf(item, [...prefix, index])]);
-  if (value && typeof value === 'object') {
-    return Object.entries(value).flatMap(([key, item]) => [[...prefix, key], ...pathsOf(item, [...prefix, key])]);
-  }
-  return [];
-}
-
-type Mutation = { kind: 'replace' | 'drop' | 'add'; at: number; key: string; value: unknown };
-
 /** A valid body with one change somewhere inside it. */
-function mutated(valid: () => unknown) {
-  return fc.record({ kind: fc.constantFrom('replace', 'replace', 'drop', 'add'), at: fc.nat(), key: oddKeys, value: anyValue }).map((m: Mutation) => {
-    const body = structuredClone(valid()) as Record<string, any>;
-    const paths = pathsOf(body);
-    if (paths.length === 0) return { [m.key]: m.value };
-    const path = paths[m.at % paths.length]!;
-    let parent: any = body;
-    for (const step of path.slice(0, -1)) parent = parent[step];
-    const last = path.at(-1)!;
-    if (m.kind === 'replace') parent[last] = m.value;
-    else if (m.kind === 'drop') Array.isArray(parent) ? parent.splice(Number(last), 1) : delete parent[last];
-    else if (typeof parent[last] === 'object' && parent[last] !== null && !Array.isArray(parent[last])) parent[last][m.key] = m.value;
-    else body[m.key] = m.value;
-    return body;
-  });
-}
+const mutated = (valid: () => unknown) => mutatedWith(valid, oddKeys, anyValue);
 
 const wrappedIn = (wrapper: string, body: fc.Arbitrary<unknown>) =>
   body.chain((inner) => fc.constantFrom<unknown>(inner, inner, { [wrapper]: inner }, { [wrapper]: inner, extra: 1 }, [inner], { block: { quota: inner } }));
