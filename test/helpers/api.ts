@@ -226,11 +226,12 @@ export class Api {
   }
 }
 
-/** A problem+json answer of this status; its `type` ends with this code. */
+/** A problem+json answer of this status (type, title and detail given); its `type` ends with this code. */
 export function expectProblem(response: ApiResponse, status: number, typeEnd?: string): void {
   expect(response.status, JSON.stringify(response.body)).to.equal(status);
-  expect(response.contentType).to.include('application/problem+json');
+  expect(response.contentType).to.match(/^application\/problem\+json/);
   expect(response.body.status).to.equal(status);
+  for (const member of ['type', 'title', 'detail']) expect(response.body[member], member).to.be.a('string').and.not.empty;
   if (typeEnd) expect(String(response.body.type), JSON.stringify(response.body)).to.match(new RegExp(`${typeEnd}$`));
 }
 

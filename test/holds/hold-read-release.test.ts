@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import type { ApiResponse } from '../helpers/api.js';
+import { expectProblem } from '../helpers/api.js';
 import { eventually } from '../helpers/eventually.js';
 import { assertInvariants } from '../helpers/invariants.js';
 import { sharedRedis } from '../helpers/redis.js';
@@ -31,15 +31,6 @@ describe('holds', () => {
     return { available, held, booked };
   };
   const invariants = (eventId: string) => assertInvariants(app.api, eventId, { redis: redisUrl, prefix: app.prefix });
-
-  const expectProblem = (response: ApiResponse, status: number) => {
-    expect(response.status, JSON.stringify(response.body)).to.equal(status);
-    expect(response.contentType).to.match(/^application\/problem\+json/);
-    expect(response.body).to.include({ status });
-    expect(response.body.type).to.be.a('string');
-    expect(response.body.title).to.be.a('string');
-    expect(response.body.detail).to.be.a('string');
-  };
 
   /** checks expires_at lies ttlS after the request, with a generous margin either way */
   const expectExpiry = (expiresAt: string, sentAtMs: number, answeredAtMs: number, ttlS: number) => {

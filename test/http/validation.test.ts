@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import type { ApiResponse } from '../helpers/api.js';
+import { expectProblem, type ApiResponse } from '../helpers/api.js';
 import { assertInvariants } from '../helpers/invariants.js';
 import { sharedRedis } from '../helpers/redis.js';
 import { startTestService, type TestService } from '../helpers/service.js';
@@ -266,16 +266,6 @@ describe('validation: bad input is a 4xx problem and changes nothing', () => {
         .sort(),
     };
   }
-
-  const expectProblem = (response: ApiResponse, status: number) => {
-    expect(response.status, `never a 5xx: ${JSON.stringify(response.body)}`).to.be.below(500);
-    expect(response.status, JSON.stringify(response.body)).to.equal(status);
-    expect(response.contentType).to.match(/^application\/problem\+json/);
-    expect(response.body.type).to.be.a('string').and.not.empty;
-    expect(response.body.title).to.be.a('string').and.not.empty;
-    expect(response.body.status).to.equal(status);
-    expect(response.body.detail).to.be.a('string').and.not.empty;
-  };
 
   const expectFields = (response: ApiResponse, { fields, present }: BadRequest) => {
     if (response.status !== 422) return;
